@@ -1,0 +1,69 @@
+#ifndef TRY_CONFIG_H
+#define TRY_CONFIG_H
+
+#include <git2.h>
+#include <stddef.h>
+
+/*
+ * The toolkit's settings, read from git config through libgit2 (system,
+ * global, repository: git's own precedence).  Every key is documented in
+ * README.md.  A value that does not parse is an error, never a silent
+ * default: a hook fails closed on it.
+ */
+
+struct try_strlist {
+	char **items;
+	size_t nr;
+	size_t alloc;
+};
+#define TRY_STRLIST_INIT { NULL, 0, 0 }
+
+void try_strlist_add(struct try_strlist *list, const char *s);
+void try_strlist_release(struct try_strlist *list);
+
+struct try_config {
+	char *trunk_branch;        /* trunk.branch: "main" (no "refs/heads/") */
+	char *trunk_ref;           /* "refs/heads/" + trunk_branch */
+	struct try_strlist allow;  /* trunk.allow: ref globs */
+	int allow_merges;          /* trunk.allowMerges */
+	int timeout;               /* trunk.timeout, seconds */
+	struct try_strlist config_globs; /* lanes.config: pathspec globs */
+	char *dark_pattern;        /* lanes.darkPattern: pcre2 */
+	int strict_dark;           /* lanes.strictDark */
+	char *remote;              /* try.remote: "origin" */
+	char *local_branches;      /* trunk.localBranches: warn|deny|allow */
+};
+#define TRY_CONFIG_INIT { NULL }
+
+#define TRY_DEFAULT_TRUNK "main"
+#define TRY_DEFAULT_ALLOW "refs/tags/*"
+#define TRY_DEFAULT_TIMEOUT 4
+#define TRY_DEFAULT_DARK_PATTERN "^DARK\\b"
+
+/*
+ * Fills `out` from `repo`'s configuration snapshot.  Returns 0, or -1 with
+ * an error message naming the key when a value is invalid or the
+ * configuration cannot be read.  `out` must be released either way.
+ */
+int try_config_load(struct try_config *out, git_repository *repo);
+
+/* Same, from an already opened configuration (tests use this). */
+int try_config_load_from(struct try_config *out, git_config *cfg,
+			 git_repository *repo);
+
+void try_config_release(struct try_config *cfg);
+
+/*
+ * Reads one string key; `*out` is NULL when the key is not set.  Returns 0
+ * or -1 with an error message.  The caller frees `*out`.
+ */
+int try_config_get_string(char **out, git_config *cfg, const char *key);
+
+/* Appends every value of a multi-valued key to `list`. */
+int try_config_get_multi(struct try_strlist *list, git_config *cfg,
+			 const char *key);
+
+/* Reads a bool; `*out` keeps its value when unset. */
+int try_config_get_bool(int *out, git_config *cfg, const char *key);
+
+#endif

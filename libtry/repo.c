@@ -1,0 +1,175 @@
+#include "libtry/repo.h"
+#include "libtry/buf.h"
+#include "libtry/error.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int64_t try_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int try_repo_open(git_repository **out, const char *path, unsigned flags)
+{
+	const char *gitdir = getenv("GIT_DIR");
+	const char *quarantine = getenv("GIT_QUARANTINE_PATH");
+	git_repository *repo = NULL;
+	git_odb *odb = NULL;
+	int error;
+
+	*out = NULL;
+	if (flags & TRY_REPO_HOOK)
+		git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
+
+	if (gitdir && *gitdir)
+		error = git_repository_open_ext(&repo, gitdir,
+						GIT_REPOSITORY_OPEN_NO_SEARCH,
+						NULL);
+	else if (flags & TRY_REPO_HOOK)
+		error = git_repository_open_ext(&repo, path ? path : ".",
+						GIT_REPOSITORY_OPEN_NO_SEARCH,
+						NULL);
+	else
+		error = git_repository_open_ext(&repo, path ? path : ".", 0,
+						NULL);
+	if (error < 0) {
+		if (error == GIT_ENOTFOUND)
+			try_error_set("not a git repository: '%s'",
+				      gitdir && *gitdir ? gitdir :
+				      path ? path : ".");
+		else
+			try_error_from_git("cannot open repository");
+		goto fail;
+	}
+
+	if (!quarantine || !*quarantine)
+		quarantine = getenv("GIT_OBJECT_DIRECTORY");
+	if (quarantine && *quarantine) {
+		if (git_repository_odb(&odb, repo) < 0 ||
+		    git_odb_add_disk_alternate(odb, quarantine) < 0) {
+			try_error_from_git("cannot add quarantine objects");
+			goto fail;
+		}
+		git_odb_free(odb);
+	}
+	*out = repo;
+	return 0;
+fail:
+	git_repository_free(repo);
+	return -1;
+}
+
+int try_repo_ref_commit(git_oid *out, git_repository *repo, const char *ref)
+{
+	git_reference *r = NULL;
+	git_object *obj = NULL;
+	int ret = TRY_ENOTFOUND;
+
+	if (git_reference_lookup(&r, repo, ref) < 0)
+		goto done;
+	if (git_reference_peel(&obj, r, GIT_OBJECT_COMMIT) < 0)
+		goto done;
+	git_oid_cpy(out, git_object_id(obj));
+	ret = 0;
+done:
+	git_object_free(obj);
+	git_reference_free(r);
+	return ret;
+}
+
+int try_repo_hide_all_refs(git_revwalk *walk, git_repository *repo)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	int error, ret = -1;
+
+	if (git_reference_iterator_new(&it, repo) < 0) {
+		try_error_from_git("cannot list references");
+		return -1;
+	}
+	for (;;) {
+		git_reference *resolved = NULL;
+		git_object *obj = NULL;
+
+		error = git_reference_next(&ref, it);
+		if (error == GIT_ITEROVER)
+			break;
+		if (error < 0) {
+			/* an unparsable loose ref: skip it, as git would warn */
+			if (error == GIT_ENOTFOUND || error == GIT_EINVALID)
+				continue;
+			try_error_from_git("cannot list references");
+			goto done;
+		}
+		if (git_reference_resolve(&resolved, ref) == 0 &&
+		    git_reference_peel(&obj, resolved, GIT_OBJECT_COMMIT) == 0 &&
+		    git_revwalk_hide(walk, git_object_id(obj)) < 0) {
+			git_object_free(obj);
+			git_reference_free(resolved);
+			git_reference_free(ref);
+			try_error_from_git("cannot walk history");
+			goto done;
+		}
+		git_object_free(obj);
+		git_reference_free(resolved);
+		git_reference_free(ref);
+	}
+	git_error_clear();
+	ret = 0;
+done:
+	git_reference_iterator_free(it);
+	return ret;
+}
+
+int try_repo_hooks_dir(char **out, git_repository *repo)
+{
+	git_config *cfg = NULL;
+	git_buf value = GIT_BUF_INIT;
+	struct try_buf path = TRY_BUF_INIT;
+	int error, ret = -1;
+
+	*out = NULL;
+	if (git_repository_config_snapshot(&cfg, repo) < 0) {
+		try_error_from_git("cannot read git config");
+		return -1;
+	}
+	error = git_config_get_path(&value, cfg, "core.hooksPath");
+	if (error == 0 && value.size) {
+		if (value.ptr[0] == '/') {
+			try_buf_adds(&path, value.ptr);
+		} else {
+			/* relative to where hooks run: the work tree, or the
+			 * git directory of a bare repository */
+			const char *base = git_repository_workdir(repo);
+			if (!base)
+				base = git_repository_path(repo);
+			try_buf_adds(&path, base);
+			if (path.len && path.ptr[path.len - 1] != '/')
+				try_buf_addch(&path, '/');
+			try_buf_adds(&path, value.ptr);
+		}
+	} else if (error < 0 && error != GIT_ENOTFOUND) {
+		try_error_from_git("core.hooksPath");
+		goto done;
+	} else {
+		/* linked worktrees share the hooks of the common directory */
+		try_buf_adds(&path, git_repository_commondir(repo));
+		if (path.len && path.ptr[path.len - 1] != '/')
+			try_buf_addch(&path, '/');
+		try_buf_adds(&path, "hooks");
+	}
+	while (path.len > 1 && path.ptr[path.len - 1] == '/')
+		try_buf_setlen(&path, path.len - 1);
+	*out = try_buf_detach(&path);
+	ret = 0;
+done:
+	git_buf_dispose(&value);
+	git_config_free(cfg);
+	try_buf_release(&path);
+	return ret;
+}

@@ -1,0 +1,46 @@
+#ifndef TRY_REPO_H
+#define TRY_REPO_H
+
+#include <git2.h>
+#include <stdint.h>
+
+enum try_repo_flags {
+	/*
+	 * Opened from inside a hook: the repository is $GIT_DIR (or the
+	 * current directory), no discovery, and git's ownership check was
+	 * already done by git itself.
+	 */
+	TRY_REPO_HOOK = (1 << 0),
+};
+
+/*
+ * Opens the repository the way git would for a command run in the current
+ * directory: $GIT_DIR when set, else discovered upwards from `path` (NULL:
+ * "."), with TRY_REPO_HOOK as above.  Objects in a push quarantine
+ * ($GIT_QUARANTINE_PATH, else $GIT_OBJECT_DIRECTORY) are made visible by
+ * adding the directory as an alternate, which also works for repository
+ * paths holding ':' where libgit2's GIT_REPOSITORY_OPEN_FROM_ENV does not.
+ * The caller frees `*out` with git_repository_free().
+ */
+int try_repo_open(git_repository **out, const char *path, unsigned flags);
+
+/* Milliseconds of a monotonic clock. */
+int64_t try_now_ms(void);
+
+/*
+ * Resolves `ref` (a reference name) to the commit it points at, peeling tags;
+ * TRY_ENOTFOUND when the ref does not exist or does not lead to a commit.
+ */
+int try_repo_ref_commit(git_oid *out, git_repository *repo, const char *ref);
+
+/*
+ * Hides from `walk` every commit reachable from any reference of `repo`.
+ * References that do not resolve (dangling symbolic refs, broken refs) or do
+ * not lead to a commit are skipped.  -1 with a message on other failures.
+ */
+int try_repo_hide_all_refs(git_revwalk *walk, git_repository *repo);
+
+/* The hooks folder, honouring core.hooksPath; caller frees. */
+int try_repo_hooks_dir(char **out, git_repository *repo);
+
+#endif
