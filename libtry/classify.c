@@ -451,8 +451,7 @@ enum try_lane try_lane_tally_lane(const struct try_lane_tally *t,
 				  const char **reason)
 {
 	if (t->count[TRY_LANE_CODE]) {
-		*reason = t->count[TRY_LANE_CODE] == 1 ? "a code commit" :
-							"code commits";
+		*reason = "code changes";
 		return TRY_LANE_CODE;
 	}
 	if (t->count[TRY_LANE_CONFIG] && t->dark_changes) {

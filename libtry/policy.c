@@ -1,0 +1,336 @@
+#include "libtry/policy.h"
+#include "libtry/buf.h"
+#include "libtry/error.h"
+#include "libtry/glob.h"
+#include "libtry/repo.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int try_oid_is_zero(const git_oid *id)
+{
+	size_t i;
+
+	for (i = 0; i < GIT_OID_RAWSZ; i++)
+		if (id->id[i])
+			return 0;
+	return 1;
+}
+
+static int parse_hex_oid(git_oid *out, const char *s, size_t len)
+{
+	size_t i;
+
+	if (len != GIT_OID_HEXSZ)
+		return -1;
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+		      (c >= 'A' && c <= 'F')))
+			return -1;
+	}
+	return git_oid_fromstrn(out, s, len);
+}
+
+static int parse_line(struct try_update *u, const char *line, size_t len,
+		      size_t lineno)
+{
+	const char *sp1 = memchr(line, ' ', len);
+	const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', len - (size_t)(sp1 + 1 - line)) : NULL;
+	int valid = 0;
+
+	if (!sp1 || !sp2) {
+		try_error_set("malformed input line %zu: expected "
+			      "'<old> <new> <ref>'", lineno);
+		return -1;
+	}
+	if (parse_hex_oid(&u->old, line, (size_t)(sp1 - line)) < 0 ||
+	    parse_hex_oid(&u->new, sp1 + 1, (size_t)(sp2 - sp1 - 1)) < 0) {
+		try_error_set("malformed input line %zu: object ids must be "
+			      "%d hex digits", lineno, GIT_OID_HEXSZ);
+		return -1;
+	}
+	if (memchr(line, '\0', len)) {
+		try_error_set("malformed input line %zu: NUL byte", lineno);
+		return -1;
+	}
+	u->ref = try_xstrndup(sp2 + 1, len - (size_t)(sp2 + 1 - line));
+	if (git_reference_name_is_valid(&valid, u->ref) < 0 || !valid ||
+	    strncmp(u->ref, "refs/", 5)) {
+		try_error_set("malformed input line %zu: invalid ref name",
+			      lineno);
+		free(u->ref);
+		u->ref = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int try_updates_parse(struct try_update **out, size_t *nr, const char *input,
+		      size_t len)
+{
+	struct try_update *list = NULL;
+	size_t n = 0, alloc = 0, lineno = 0;
+	const char *p = input, *end = input + len;
+
+	*out = NULL;
+	*nr = 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		lineno++;
+		if (l && p[l - 1] == '\r')
+			l--;
+		if (l) {
+			TRY_ARRAY_GROW(list, n + 1, alloc);
+			if (parse_line(&list[n], p, l, lineno) < 0) {
+				try_updates_free(list, n);
+				return -1;
+			}
+			n++;
+		}
+		p += (nl ? (size_t)(nl - p) + 1 : (size_t)(end - p));
+	}
+	*out = list;
+	*nr = n;
+	return 0;
+}
+
+void try_updates_free(struct try_update *updates, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		free(updates[i].ref);
+	free(updates);
+}
+
+void try_ref_result_release(struct try_ref_result *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nr; i++) {
+		try_commit_lane_release(&r->commits[i]);
+		free(r->subjects[i]);
+	}
+	free(r->commits);
+	free(r->subjects);
+	free(r->reason);
+	free(r->hint);
+	memset(r, 0, sizeof(*r));
+}
+
+enum try_ref_kind try_policy_ref_kind(const struct try_config *cfg,
+				      const char *ref)
+{
+	size_t i;
+
+	if (!strcmp(ref, cfg->trunk_ref))
+		return TRY_REF_TRUNK;
+	for (i = 0; i < cfg->allow.nr; i++)
+		if (try_glob_match(cfg->allow.items[i], ref, 0))
+			return TRY_REF_ALLOWED;
+	return TRY_REF_OTHER;
+}
+
+static void reject(struct try_ref_result *r, char *reason, char *hint)
+{
+	r->rejected = 1;
+	r->reason = reason;
+	r->hint = hint;
+}
+
+static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *f, ...)
+{
+	struct try_buf b = TRY_BUF_INIT;
+	va_list ap;
+
+	va_start(ap, f);
+	try_buf_vaddf(&b, f, ap);
+	va_end(ap);
+	return try_buf_detach(&b);
+}
+
+static void first_line(char **out, const git_commit *c)
+{
+	const char *msg = git_commit_message(c);
+	size_t len;
+
+	if (!msg)
+		msg = "";
+	len = strcspn(msg, "\n");
+	*out = try_xstrndup(msg, len);
+}
+
+static int oid_error(const char *what, const git_oid *id)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	struct try_buf b = TRY_BUF_INIT;
+
+	git_oid_tostr(hex, sizeof(hex), id);
+	try_buf_addf(&b, "%s %s", what, hex);
+	try_error_from_git(b.ptr);
+	try_buf_release(&b);
+	return -1;
+}
+
+static int lane_is_code(const struct try_lane_tally *t)
+{
+	const char *reason;
+	return try_lane_tally_lane(t, &reason) == TRY_LANE_CODE;
+}
+
+static int check_trunk(struct try_ref_result *r, struct try_policy *p,
+		       const struct try_update *u)
+{
+	git_revwalk *walk = NULL;
+	git_commit *commit = NULL;
+	git_object *obj = NULL;
+	git_oid id;
+	char hex[8];
+	int error, ret = -1;
+
+	if (try_oid_is_zero(&u->new)) {
+		reject(r, fmt("deleting the trunk is not allowed"), NULL);
+		return 0;
+	}
+	if (git_object_lookup(&obj, p->repo, &u->new, GIT_OBJECT_ANY) < 0)
+		return oid_error("missing object", &u->new);
+	if (git_object_type(obj) != GIT_OBJECT_COMMIT) {
+		reject(r, fmt("the trunk must point at a commit, not a %s",
+			      git_object_type2string(git_object_type(obj))),
+		       NULL);
+		git_object_free(obj);
+		return 0;
+	}
+	git_object_free(obj);
+
+	if (!try_oid_is_zero(&u->old) && !git_oid_equal(&u->old, &u->new)) {
+		error = git_graph_descendant_of(p->repo, &u->new, &u->old);
+		if (error < 0)
+			return oid_error("cannot compare with", &u->old);
+		if (!error) {
+			reject(r, fmt("non-fast-forward: the trunk only moves "
+				      "forward"),
+			       fmt("fetch, rebase your commits onto %s, and "
+				   "push again", p->cfg->trunk_ref + 11));
+			return 0;
+		}
+	}
+
+	if (git_revwalk_new(&walk, p->repo) < 0)
+		goto git_fail;
+	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL);
+	if (git_revwalk_push(walk, &u->new) < 0)
+		goto git_fail;
+	if (try_oid_is_zero(&u->old)) {
+		if (try_repo_hide_all_refs(walk, p->repo) < 0)
+			goto done;
+	} else if (git_revwalk_hide(walk, &u->old) < 0) {
+		goto git_fail;
+	}
+
+	while ((error = git_revwalk_next(&id, walk)) == 0) {
+		struct try_commit_lane cl = TRY_COMMIT_LANE_INIT;
+		int show = r->nr < p->show;
+		int dark = 0;
+		const char *msg;
+
+		if (p->deadline_ms && try_now_ms() > p->deadline_ms) {
+			try_error_set("deadline of %d s passed (trunk.timeout)",
+				      p->cfg->timeout);
+			ret = TRY_ETIMEOUT;
+			goto done;
+		}
+		if (git_commit_lookup(&commit, p->repo, &id) < 0) {
+			oid_error("missing commit", &id);
+			goto done;
+		}
+		r->total++;
+		git_oid_tostr(hex, sizeof(hex), &id);
+		if (git_commit_parentcount(commit) > 1 && !p->cfg->allow_merges) {
+			reject(r, fmt("merge commit %s: the trunk takes a "
+				      "straight line (trunk.allowMerges is "
+				      "false)", hex),
+			       fmt("rebase onto %s instead of merging",
+				   p->cfg->trunk_ref + 11));
+			ret = 0;
+			goto done;
+		}
+
+		if (!show && lane_is_code(&r->tally)) {
+			/* the lane is CODE already: only a dark commit can
+			 * still break a rule */
+			msg = git_commit_message(commit);
+			if (!msg)
+				msg = "";
+			if (try_classifier_is_dark(&dark, p->classifier, msg,
+						   strcspn(msg, "\n")) < 0)
+				goto done;
+			if (!dark) {
+				git_commit_free(commit);
+				commit = NULL;
+				continue;
+			}
+		}
+		if (try_classify_commit(&cl, p->classifier, commit) < 0)
+			goto done;
+		try_lane_tally_add(&r->tally, &cl);
+		if (cl.flags & TRY_COMMIT_DARK_CONFIG) {
+			reject(r, fmt("commit %s is marked dark but changes "
+				      "config path '%s'", hex, cl.path),
+			       fmt("a flag flip must travel in its own commit;"
+				   " split it out of the dark commit"));
+			try_commit_lane_release(&cl);
+			ret = 0;
+			goto done;
+		}
+		if (show) {
+			TRY_ARRAY_GROW(r->commits, r->nr + 1, r->alloc);
+			r->subjects = try_xrealloc(r->subjects,
+						   r->alloc * sizeof(char *));
+			r->commits[r->nr] = cl;
+			first_line(&r->subjects[r->nr], commit);
+			r->nr++;
+		} else {
+			try_commit_lane_release(&cl);
+		}
+		git_commit_free(commit);
+		commit = NULL;
+	}
+	if (error != GIT_ITEROVER)
+		goto git_fail;
+	r->lane = try_lane_tally_lane(&r->tally, &r->lane_reason);
+	ret = 0;
+	goto done;
+git_fail:
+	try_error_from_git("cannot walk the new commits");
+done:
+	git_commit_free(commit);
+	git_revwalk_free(walk);
+	return ret;
+}
+
+int try_policy_check(struct try_ref_result *out, struct try_policy *p,
+		     const struct try_update *u)
+{
+	memset(out, 0, sizeof(*out));
+	out->kind = try_policy_ref_kind(p->cfg, u->ref);
+	out->lane_reason = "";
+	switch (out->kind) {
+	case TRY_REF_TRUNK:
+		return check_trunk(out, p, u);
+	case TRY_REF_ALLOWED:
+		return 0;
+	case TRY_REF_OTHER:
+		break;
+	}
+	reject(out, fmt("trunk-only: only %s takes pushes here",
+			p->cfg->trunk_ref),
+	       fmt("land unfinished work on %s behind a flag, in a commit "
+		   "whose subject is marked DARK (lanes.darkPattern)",
+		   p->cfg->trunk_branch));
+	return 0;
+}
