@@ -24,4 +24,10 @@ void try_report_add_safe(struct try_buf *out, const char *s, size_t len,
 void try_report_commit_line(struct try_buf *out, const git_oid *id,
 			    enum try_lane lane, const char *subject);
 
+/*
+ * Appends `s` (`len` bytes) as valid UTF-8: each byte that does not belong
+ * to a well-formed sequence becomes U+FFFD.  For JSON, which must be UTF-8.
+ */
+void try_report_add_utf8(struct try_buf *out, const char *s, size_t len);
+
 #endif
