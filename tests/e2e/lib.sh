@@ -130,3 +130,16 @@ server_repo() {
 	git -C "$1" symbolic-ref HEAD "refs/heads/${2:-main}" &&
 	git trunk install --server "$1" >/dev/null
 }
+
+# try_lines <push-output> <out>: the try hook's lines as the pusher saw them
+# ("remote: " and trailing spaces removed; other git chatter dropped).
+try_lines() {
+	strip_remote "$1" | grep -E '^(GL-HOOK-ERR: )?try:' >"$2" || :
+}
+
+# commit_line <lane> <commit>: the hook's and git lanes' per-commit line,
+# "<7-char id> <LANE padded to 6> <subject>", without any prefix.
+commit_line() {
+	printf '%s %-6s %s\n' "$(git rev-parse "$2" | cut -c1-7)" "$1" \
+		"$(git log -1 --format=%s "$2")"
+}
