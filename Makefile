@@ -37,7 +37,7 @@ CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all \
 LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
-ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CFLAGS) -I. -include libtry/banned.h \
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) -I. -include libtry/banned.h \
 	$(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS)
 
@@ -84,7 +84,7 @@ tests/unit/suites.h: $(wildcard tests/unit/check_*.c)
 	@for s in $(SUITES); do echo "SUITE($$s)"; done > $@+ && \
 	if cmp -s $@+ $@; then rm -f $@+; else mv $@+ $@; fi
 tests/unit/run-unit.o: tests/unit/suites.h
-$(UNIT_OBJ): ALL_CFLAGS += $(CHECK_CFLAGS)
+$(UNIT_OBJ): ALL_CFLAGS += $(CHECK_CFLAGS) -Wno-missing-prototypes
 $(UNIT): $(UNIT_OBJ) $(LIB)
 	$(QUIET_LINK)$(CC) $(ALL_LDFLAGS) -o $@ $(UNIT_OBJ) $(LIB) \
 		$(PKG_LIBS) $(CHECK_LIBS)

@@ -1,0 +1,113 @@
+#include <check.h>
+#include <string.h>
+
+#include "libtry/glob.h"
+
+static const struct {
+	const char *pattern, *path;
+	int pathspec; /* expected try_pathspec_match */
+} pathspec_cases[] = {
+	{ "config/**", "config/app.yml", 1 },
+	{ "config/**", "config/deep/er/x.json", 1 },
+	{ "config/**", "config", 0 },
+	{ "config/**", "src/config/app.yml", 0 },
+	{ "config", "config/app.yml", 1 },
+	{ "config", "config", 1 },
+	{ "config", "configure", 0 },
+	{ "config/", "config/a", 1 },
+	{ "flags/*.json", "flags/a.json", 1 },
+	{ "flags/*.json", "flags/sub/a.json", 0 },
+	{ "flags/*.json", "flags/a.yml", 0 },
+	{ "**/*.json", "a/b/c.json", 1 },
+	{ "**/*.json", "c.json", 1 },
+	{ "*.json", "a/c.json", 0 },
+	{ "a/**/b", "a/b", 1 },
+	{ "a/**/b", "a/x/y/b", 1 },
+	{ "a/**/b", "a/x/y/bc", 0 },
+	{ "fl?gs/x", "flags/x", 1 },
+	{ "fl?gs/x", "fl/gs/x", 0 },
+	{ "[cf]onfig/x", "config/x", 1 },
+	{ "[!cf]onfig/x", "config/x", 0 },
+	{ "[a-c]x", "bx", 1 },
+	{ "[a-c]x", "dx", 0 },
+	{ "with space/*", "with space/a b", 1 },
+	{ "x\\*y", "x*y", 1 },
+	{ "x\\*y", "xay", 0 },
+	{ "config/**", "config/new\nline", 1 },
+	{ "config/*", "config/\xff\xfe", 1 },
+};
+
+START_TEST(test_pathspec_table)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(pathspec_cases) / sizeof(*pathspec_cases); i++)
+		ck_assert_msg(try_pathspec_match(pathspec_cases[i].pattern,
+						 pathspec_cases[i].path) ==
+				      pathspec_cases[i].pathspec,
+			      "pattern '%s' path '%s': expected %d",
+			      pathspec_cases[i].pattern, pathspec_cases[i].path,
+			      pathspec_cases[i].pathspec);
+}
+END_TEST
+
+static const struct {
+	const char *pattern, *dir;
+	int may;
+} below_cases[] = {
+	{ "config/**", "config", 1 },
+	{ "config/**", "config/sub", 1 },
+	{ "config/**", "src", 0 },
+	{ "config/**", "conf", 0 },
+	{ "config/**", "configs", 0 },
+	{ "*.json", "anything", 1 },
+	{ "config", "config", 1 },
+	{ "config", "config/deeper", 1 },
+	{ "conf", "config", 0 },
+	{ "flags/*.json", "flags", 1 },
+	{ "flags/*.json", "flagsx", 0 },
+	{ "a/b/c", "a", 1 },
+	{ "a/b/c", "a/b", 1 },
+	{ "a/b/c", "a/x", 0 },
+	{ "a/b/c", "a/b/c/d", 1 },
+	{ "a/b/c", "a/b/cd", 0 },
+};
+
+START_TEST(test_may_match_below_table)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(below_cases) / sizeof(*below_cases); i++)
+		ck_assert_msg(try_pathspec_may_match_below(below_cases[i].pattern,
+				below_cases[i].dir, strlen(below_cases[i].dir)) ==
+				      below_cases[i].may,
+			      "pattern '%s' dir '%s': expected %d",
+			      below_cases[i].pattern, below_cases[i].dir,
+			      below_cases[i].may);
+}
+END_TEST
+
+START_TEST(test_ref_globs)
+{
+	/* trunk.allow globs: '*' crosses '/' */
+	ck_assert_int_eq(try_glob_match("refs/tags/*", "refs/tags/v1", 0), 1);
+	ck_assert_int_eq(try_glob_match("refs/tags/*", "refs/tags/rel/v1", 0), 1);
+	ck_assert_int_eq(try_glob_match("refs/tags/*", "refs/heads/v1", 0), 0);
+	ck_assert_int_eq(try_glob_match("refs/heads/release-*",
+					"refs/heads/release-1.2", 0), 1);
+	ck_assert_int_eq(try_glob_match("refs/heads/release-*",
+					"refs/heads/feature", 0), 0);
+}
+END_TEST
+
+Suite *glob_suite(void)
+{
+	Suite *s = suite_create("glob");
+	TCase *tc = tcase_create("match");
+
+	tcase_add_test(tc, test_pathspec_table);
+	tcase_add_test(tc, test_may_match_below_table);
+	tcase_add_test(tc, test_ref_globs);
+	suite_add_tcase(s, tc);
+	return s;
+}
