@@ -70,7 +70,11 @@ void try_commit_lane_reason(struct try_buf *out,
 		try_buf_addf(out, "only config paths ('%s')", cl->path);
 		break;
 	case TRY_LANE_CODE:
-		try_buf_addf(out, "changes code path '%s'", cl->path);
+		if (cl->path && *cl->path &&
+		    cl->path[strlen(cl->path) - 1] == '/')
+			try_buf_addf(out, "changes code under '%s'", cl->path);
+		else
+			try_buf_addf(out, "changes code path '%s'", cl->path);
 		break;
 	}
 }
