@@ -1,0 +1,97 @@
+#ifndef TRY_CI_H
+#define TRY_CI_H
+
+#include <git2.h>
+#include <stddef.h>
+
+#include "libtry/config.h"
+
+/*
+ * `git try` backends: a patch and its base go to a CI system, which runs the
+ * tests; the submission is then followed until every job has a result.
+ */
+
+enum try_ci_state {
+	TRY_CI_QUEUED,
+	TRY_CI_RUNNING,
+	TRY_CI_PASSED,
+	TRY_CI_FAILED,      /* the tests failed */
+	TRY_CI_NOT_APPLIED, /* the patch did not apply */
+	TRY_CI_ERROR,       /* exception, cancelled, lost */
+};
+
+/* 1 for PASSED, FAILED, NOT_APPLIED and ERROR. */
+int try_ci_state_final(enum try_ci_state s);
+/* "queued", "running", "passed", "failed", "patch did not apply", "error" */
+const char *try_ci_state_name(enum try_ci_state s);
+
+/* One builder's (or job's) build. */
+struct try_ci_job {
+	char *name;   /* builder or job name */
+	enum try_ci_state state;
+	char *url;    /* its web page, or NULL until known */
+	char *detail; /* short text from the CI (state string, step), or NULL */
+};
+
+/* What a submission sends. */
+struct try_ci_request {
+	const char *id;      /* unique id of this try */
+	const char *base;    /* 40-hex base commit the patch was made on */
+	const char *branch;  /* the trunk branch */
+	const char *patch;   /* git binary patch, a/ b/ prefixes */
+	size_t patch_len;
+	const char *author;  /* "Name <email>" */
+	const char *reason;  /* one line */
+};
+
+/* try.* settings. */
+struct try_ci_settings {
+	char *backend;              /* try.backend: local (default), buildbot, jenkins, webhook */
+	char *url;                  /* try.url */
+	char *scheduler;            /* try.scheduler (buildbot), default "try" */
+	struct try_strlist builders; /* try.builders (buildbot) */
+	char *job;                  /* try.job (jenkins) */
+	char *secret_file;          /* try.secretFile (webhook) */
+	char *command;              /* try.command (local), default "make check" */
+	int poll_ms;                /* try.pollInterval in ms, default 1000 */
+	int connect_timeout_ms;     /* try.connectTimeout, default 5000 */
+	int timeout_ms;             /* try.requestTimeout, default 30000 */
+};
+
+int try_ci_settings_load(struct try_ci_settings *out, git_repository *repo);
+void try_ci_settings_release(struct try_ci_settings *s);
+
+/* A submission being followed: the jobs it started and its overall URL. */
+struct try_ci_result {
+	struct try_ci_job *jobs;
+	size_t nr, alloc;
+	char *url;       /* a page for the whole submission, or NULL */
+};
+
+void try_ci_result_release(struct try_ci_result *r);
+
+/* The overall state: the worst final state, else RUNNING/QUEUED. */
+enum try_ci_state try_ci_result_state(const struct try_ci_result *r);
+
+/*
+ * A remote backend.  submit() sends the request and fills `res` with what is
+ * known (jobs may still be queued); poll() refreshes `res`.  Both return 0,
+ * or -1 with a message when the CI cannot be reached or refuses (the caller
+ * exits 128).  `state` is the backend's own, freed with free_state().
+ */
+struct try_ci_backend {
+	const char *name;
+	int (*submit)(void **state, const struct try_ci_settings *s,
+		      const struct try_ci_request *req, struct try_ci_result *res);
+	int (*poll)(void *state, struct try_ci_result *res);
+	void (*free_state)(void *state);
+};
+
+/* The remote backend called `name`, or NULL ("local" is not one). */
+const struct try_ci_backend *try_ci_backend_find(const char *name);
+
+extern const struct try_ci_backend try_ci_buildbot;
+extern const struct try_ci_backend try_ci_jenkins;
+extern const struct try_ci_backend try_ci_webhook;
+
+#endif
