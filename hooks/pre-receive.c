@@ -65,31 +65,8 @@ static int fail(const char *what)
 static void report(const struct try_update *u, const struct try_ref_result *r)
 {
 	struct try_buf b = TRY_BUF_INIT;
-	size_t i;
 
-	if (r->rejected) {
-		const char *pre = prefix_reject();
-		try_buf_addf(&b, "%s%s: rejected: %s\n", pre, u->ref, r->reason);
-		if (r->hint)
-			try_buf_addf(&b, "%s  %s\n", pre, r->hint);
-	} else if (r->kind == TRY_REF_ALLOWED) {
-		try_buf_addf(&b, "try: %s: accepted (trunk.allow)\n", u->ref);
-	} else {
-		try_buf_addf(&b, "try: %s: accepted, lane %s (%s), %zu commit%s\n",
-			     u->ref, try_lane_name(r->lane), r->lane_reason,
-			     r->total, r->total == 1 ? "" : "s");
-		for (i = 0; i < r->nr; i++) {
-			try_buf_adds(&b, "try:   ");
-			try_report_commit_line(&b, &r->commits[i].id,
-					       r->commits[i].lane,
-					       r->subjects[i]);
-			try_buf_addch(&b, '\n');
-		}
-		if (r->total > r->nr)
-			try_buf_addf(&b, "try:   ... and %zu more commit%s\n",
-				     r->total - r->nr,
-				     r->total - r->nr == 1 ? "" : "s");
-	}
+	try_report_ref(&b, "try: ", prefix_reject(), u, r);
 	fputs(b.ptr, stderr);
 	try_buf_release(&b);
 }

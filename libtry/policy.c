@@ -226,7 +226,7 @@ static int check_trunk(struct try_ref_result *r, struct try_policy *p,
 	if (git_revwalk_push(walk, &u->new) < 0)
 		goto git_fail;
 	if (try_oid_is_zero(&u->old)) {
-		if (try_repo_hide_all_refs(walk, p->repo) < 0)
+		if (try_repo_hide_refs(walk, p->repo, p->known_prefix) < 0)
 			goto done;
 	} else if (git_revwalk_hide(walk, &u->old) < 0) {
 		goto git_fail;

@@ -65,6 +65,12 @@ struct try_policy {
 	struct try_classifier *classifier; /* borrowed */
 	int64_t deadline_ms;           /* try_now_ms() limit, 0: none */
 	size_t show;                   /* commits to keep for display */
+	/*
+	 * The refs whose history is already on the server, hidden when a ref
+	 * is created: NULL on the server (every ref); a client's pre-push
+	 * gives the remote's tracking refs, "refs/remotes/<remote>/".
+	 */
+	const char *known_prefix;
 };
 
 /* Which rule set applies to `ref`. */

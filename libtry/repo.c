@@ -82,8 +82,10 @@ done:
 	return ret;
 }
 
-int try_repo_hide_all_refs(git_revwalk *walk, git_repository *repo)
+int try_repo_hide_refs(git_revwalk *walk, git_repository *repo,
+		       const char *prefix)
 {
+	size_t plen = prefix ? strlen(prefix) : 0;
 	git_reference_iterator *it = NULL;
 	git_reference *ref;
 	int error, ret = -1;
@@ -105,6 +107,10 @@ int try_repo_hide_all_refs(git_revwalk *walk, git_repository *repo)
 				continue;
 			try_error_from_git("cannot list references");
 			goto done;
+		}
+		if (plen && strncmp(git_reference_name(ref), prefix, plen)) {
+			git_reference_free(ref);
+			continue;
 		}
 		if (git_reference_resolve(&resolved, ref) == 0 &&
 		    git_reference_peel(&obj, resolved, GIT_OBJECT_COMMIT) == 0 &&

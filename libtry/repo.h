@@ -34,11 +34,13 @@ int64_t try_now_ms(void);
 int try_repo_ref_commit(git_oid *out, git_repository *repo, const char *ref);
 
 /*
- * Hides from `walk` every commit reachable from any reference of `repo`.
- * References that do not resolve (dangling symbolic refs, broken refs) or do
- * not lead to a commit are skipped.  -1 with a message on other failures.
+ * Hides from `walk` every commit reachable from any reference of `repo`
+ * whose name starts with `prefix` (NULL: every reference).  References that
+ * do not resolve (dangling symbolic refs, broken refs) or do not lead to a
+ * commit are skipped.  -1 with a message on other failures.
  */
-int try_repo_hide_all_refs(git_revwalk *walk, git_repository *repo);
+int try_repo_hide_refs(git_revwalk *walk, git_repository *repo,
+		       const char *prefix);
 
 /* The hooks folder, honouring core.hooksPath; caller frees. */
 int try_repo_hooks_dir(char **out, git_repository *repo);

@@ -77,3 +77,35 @@ void try_report_add_utf8(struct try_buf *out, const char *s, size_t len)
 		}
 	}
 }
+
+void try_report_ref(struct try_buf *out, const char *prefix,
+		    const char *reject_prefix, const struct try_update *u,
+		    const struct try_ref_result *r)
+{
+	size_t i, more = r->total - r->nr;
+
+	if (r->rejected) {
+		try_buf_addf(out, "%s%s: rejected: %s\n", reject_prefix, u->ref,
+			     r->reason);
+		if (r->hint)
+			try_buf_addf(out, "%s  %s\n", reject_prefix, r->hint);
+		return;
+	}
+	if (r->kind == TRY_REF_ALLOWED) {
+		try_buf_addf(out, "%s%s: accepted (trunk.allow)\n", prefix,
+			     u->ref);
+		return;
+	}
+	try_buf_addf(out, "%s%s: accepted, lane %s (%s), %zu commit%s\n",
+		     prefix, u->ref, try_lane_name(r->lane), r->lane_reason,
+		     r->total, r->total == 1 ? "" : "s");
+	for (i = 0; i < r->nr; i++) {
+		try_buf_addf(out, "%s  ", prefix);
+		try_report_commit_line(out, &r->commits[i].id,
+				       r->commits[i].lane, r->subjects[i]);
+		try_buf_addch(out, '\n');
+	}
+	if (more)
+		try_buf_addf(out, "%s  ... and %zu more commit%s\n", prefix,
+			     more, more == 1 ? "" : "s");
+}

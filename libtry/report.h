@@ -6,6 +6,7 @@
 
 #include "libtry/buf.h"
 #include "libtry/classify.h"
+#include "libtry/policy.h"
 
 /*
  * Text shown to people: commit lines and safe subjects.  libtry never prints;
@@ -23,6 +24,17 @@ void try_report_add_safe(struct try_buf *out, const char *s, size_t len,
 /* Appends "1a2b3c4 CODE   subject" (no newline). */
 void try_report_commit_line(struct try_buf *out, const git_oid *id,
 			    enum try_lane lane, const char *subject);
+
+/*
+ * Appends what the pusher is told about one ref update: the verdict line,
+ * and for an accepted trunk update its lane and one line per commit kept in
+ * `r`, then how many more there are.  Every line starts with `prefix`
+ * ("try: "); rejection lines with `reject_prefix` (GitLab wants
+ * "GL-HOOK-ERR: ").
+ */
+void try_report_ref(struct try_buf *out, const char *prefix,
+		    const char *reject_prefix, const struct try_update *u,
+		    const struct try_ref_result *r);
 
 /*
  * Appends `s` (`len` bytes) as valid UTF-8: each byte that does not belong
