@@ -222,6 +222,43 @@ test_expect_success 'a DARK commit deleting a config path is rejected' '
 	git -C work checkout -q main
 '
 
+test_expect_success 'a DARK commit on config buried under 25 CODE commits is rejected' '
+	(cd work && git checkout -q -b tmp-buried main &&
+	 test_commit "DARK buried flip" flags/cache.json "{\"on\":3}" &&
+	 i=1 && while [ $i -le 25 ]; do
+		test_commit "code $i" src/buried.c "$i" || exit 1; i=$((i + 1))
+	 done) &&
+	before=$(git -C "$SERVER" rev-parse main) &&
+	test_must_fail push origin HEAD:main &&
+	test "$(git -C "$SERVER" rev-parse main)" = "$before" &&
+	test_grep "^try: refs/heads/main: rejected: .*marked dark but changes config path" actual &&
+	git -C work checkout -q main
+'
+
+test_expect_success 'a merge buried under 25 CODE commits is rejected' '
+	(cd work && git checkout -q -b tmp-merge main &&
+	 git checkout -q -b tmp-side main && test_commit "side b" src/sideb.c &&
+	 git checkout -q tmp-merge && test_commit "main b" src/mainb.c &&
+	 git merge -q --no-ff -m "buried merge" tmp-side &&
+	 i=1 && while [ $i -le 25 ]; do
+		test_commit "code $i" src/buried.c "$i" || exit 1; i=$((i + 1))
+	 done) &&
+	before=$(git -C "$SERVER" rev-parse main) &&
+	test_must_fail push origin HEAD:main &&
+	test "$(git -C "$SERVER" rev-parse main)" = "$before" &&
+	test_grep "^try: refs/heads/main: rejected: .*merge commit" actual &&
+	git -C work checkout -q main
+'
+
+test_expect_success 'the trunk pointing at an annotated tag is rejected' '
+	(cd work && git commit -q --allow-empty -m "DARK tagged" &&
+	 git tag -a -m "tag object" tagobj && git reset -q --hard HEAD~1) &&
+	before=$(git -C "$SERVER" rev-parse main) &&
+	test_must_fail push origin tagobj:refs/heads/main &&
+	test "$(git -C "$SERVER" rev-parse main)" = "$before" &&
+	test_grep "^try: refs/heads/main: rejected: " actual
+'
+
 test_expect_success 'annotated and lightweight tags are accepted' '
 	(cd work && git tag -a -m "release 1" v1 && git tag v1-light HEAD~1) &&
 	push origin v1 v1-light &&
@@ -233,6 +270,16 @@ test_expect_success 'annotated and lightweight tags are accepted' '
 	EOF
 	sort actual >sorted &&
 	test_cmp expect sorted
+'
+
+test_expect_success 'deleting a tag is accepted (trunk.allow)' '
+	(cd work && git tag doomed HEAD) &&
+	push origin doomed &&
+	git -C "$SERVER" rev-parse --verify -q refs/tags/doomed &&
+	push origin :refs/tags/doomed &&
+	echo "try: refs/tags/doomed: accepted (trunk.allow)" >expect &&
+	test_cmp expect actual &&
+	test_must_fail git -C "$SERVER" rev-parse --verify -q refs/tags/doomed
 '
 
 test_expect_success 'a tag and a trunk update in one push' '

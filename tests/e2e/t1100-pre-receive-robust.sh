@@ -123,6 +123,17 @@ test_expect_success 'a bad trunk.timeout value rejects the push' '
 	no_change "$SERVER" main "$(git -C work rev-parse main)"
 '
 
+test_expect_success 'GL_ID: an internal error carries GL-HOOK-ERR: too' '
+	(cd work && test_commit "DARK gl" src/gl.c) &&
+	git -C "$SERVER" config lanes.darkPattern "(" &&
+	GL_ID=user-1 && export GL_ID &&
+	{ push origin main; rc=$?; } &&
+	git -C "$SERVER" config --unset lanes.darkPattern &&
+	test $rc != 0 &&
+	test "$(wc -l <actual)" = 1 &&
+	test_grep "^GL-HOOK-ERR: try: error: .*lanes.darkPattern" actual
+'
+
 test_expect_success 'malformed input to the hook: exit 128, one line' '
 	m=$(git -C "$SERVER" rev-parse main) &&
 	for input in "garbage" "$Z $m" "${m%????} $m refs/heads/main" \
