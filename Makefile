@@ -136,5 +136,6 @@ clean:
 .PHONY: all check unit e2e bench demo deps install uninstall clean
 .SUFFIXES:
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 -include $(wildcard libtry/*.d cmd/*.d hooks/*.d tests/unit/*.d)

@@ -3,6 +3,7 @@
 #include "libtry/error.h"
 #include "libtry/glob.h"
 
+#include <ctype.h>
 #include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,6 +179,29 @@ int try_classifier_is_dark(int *out, struct try_classifier *c,
 			      (const char *)msg);
 	}
 	return -1;
+}
+
+int try_classifier_dark_near_miss(struct try_classifier *c,
+				  struct try_buf *fixed, const char *subject,
+				  size_t len)
+{
+	size_t i = 0;
+	int dark = 0;
+
+	if (try_classifier_is_dark(&dark, c, subject, len) < 0 || dark)
+		return 0;
+	while (i < len && strchr(" \t[(<{", subject[i]))
+		i++;
+	if (len - i < 4 || strncasecmp(subject + i, "dark", 4))
+		return 0;
+	i += 4;
+	if (i < len && (isalnum((unsigned char)subject[i]) || subject[i] == '_'))
+		return 0; /* "darker", "darkmode" */
+	while (i < len && strchr(" \t])>}:-!", subject[i]))
+		i++;
+	try_buf_adds(fixed, "DARK ");
+	try_buf_add(fixed, subject + i, len - i);
+	return 1;
 }
 
 /*

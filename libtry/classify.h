@@ -77,6 +77,16 @@ int try_classifier_is_dark(int *out, struct try_classifier *c,
 			   const char *subject, size_t len);
 
 /*
+ * A near miss of the DARK marker: a subject that does not match
+ * lanes.darkPattern but starts, after white space and brackets, with "dark"
+ * in any case as a word (`Dark: x`, `[DARK] x`, `dark x`).  Returns 1 and
+ * appends to `fixed` the subject in the exact form ("DARK x"), else 0.
+ */
+int try_classifier_dark_near_miss(struct try_classifier *c,
+				  struct try_buf *fixed, const char *subject,
+				  size_t len);
+
+/*
  * Classifies the change from `old` to `new` (either may be NULL: the empty
  * tree) for a commit whose subject is `subject`.  Walks both trees at once,
  * skips equal subtrees, prunes directories no config glob can reach and

@@ -32,29 +32,16 @@ static int parse_hex_oid(git_oid *out, const char *s, size_t len)
 	return git_oid_fromstrn(out, s, len);
 }
 
-static int parse_line(struct try_update *u, const char *line, size_t len,
-		      size_t lineno)
+static int check_ref_name(struct try_update *u, const char *ref, size_t len,
+			  size_t lineno)
 {
-	const char *sp1 = memchr(line, ' ', len);
-	const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', len - (size_t)(sp1 + 1 - line)) : NULL;
 	int valid = 0;
 
-	if (!sp1 || !sp2) {
-		try_error_set("malformed input line %zu: expected "
-			      "'<old> <new> <ref>'", lineno);
-		return -1;
-	}
-	if (parse_hex_oid(&u->old, line, (size_t)(sp1 - line)) < 0 ||
-	    parse_hex_oid(&u->new, sp1 + 1, (size_t)(sp2 - sp1 - 1)) < 0) {
-		try_error_set("malformed input line %zu: object ids must be "
-			      "%d hex digits", lineno, GIT_OID_HEXSZ);
-		return -1;
-	}
-	if (memchr(line, '\0', len)) {
+	if (memchr(ref, '\0', len)) {
 		try_error_set("malformed input line %zu: NUL byte", lineno);
 		return -1;
 	}
-	u->ref = try_xstrndup(sp2 + 1, len - (size_t)(sp2 + 1 - line));
+	u->ref = try_xstrndup(ref, len);
 	if (git_reference_name_is_valid(&valid, u->ref) < 0 || !valid ||
 	    strncmp(u->ref, "refs/", 5)) {
 		try_error_set("malformed input line %zu: invalid ref name",
@@ -66,8 +53,54 @@ static int parse_line(struct try_update *u, const char *line, size_t len,
 	return 0;
 }
 
-int try_updates_parse(struct try_update **out, size_t *nr, const char *input,
-		      size_t len)
+/* Splits `line` at single spaces into exactly `n` fields. */
+static int split_fields(const char **field, size_t *flen, size_t n,
+			const char *line, size_t len)
+{
+	const char *p = line, *end = line + len;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *sp = i + 1 < n ? memchr(p, ' ', (size_t)(end - p)) : end;
+		if (!sp)
+			return -1;
+		field[i] = p;
+		flen[i] = (size_t)(sp - p);
+		p = sp + 1;
+	}
+	return 0;
+}
+
+/* `<old> <new> <ref>` (pre-receive) or, with `push`, `<local ref>
+ * <local id> <remote ref> <remote id>` (pre-push). */
+static int parse_line(struct try_update *u, const char *line, size_t len,
+		      size_t lineno, int push)
+{
+	const char *f[4];
+	size_t fl[4];
+	const char *old, *new;
+	size_t nf = push ? 4 : 3;
+
+	if (split_fields(f, fl, nf, line, len) < 0) {
+		try_error_set("malformed input line %zu: expected %s", lineno,
+			      push ? "'<local ref> <local id> <remote ref> "
+				     "<remote id>'" :
+				     "'<old> <new> <ref>'");
+		return -1;
+	}
+	old = push ? f[3] : f[0];
+	new = f[1];
+	if (parse_hex_oid(&u->old, old, push ? fl[3] : fl[0]) < 0 ||
+	    parse_hex_oid(&u->new, new, fl[1]) < 0) {
+		try_error_set("malformed input line %zu: object ids must be "
+			      "%d hex digits", lineno, GIT_OID_HEXSZ);
+		return -1;
+	}
+	return check_ref_name(u, f[2], fl[2], lineno);
+}
+
+static int parse_updates(struct try_update **out, size_t *nr,
+			 const char *input, size_t len, int push)
 {
 	struct try_update *list = NULL;
 	size_t n = 0, alloc = 0, lineno = 0;
@@ -84,7 +117,8 @@ int try_updates_parse(struct try_update **out, size_t *nr, const char *input,
 			l--;
 		if (l) {
 			TRY_ARRAY_GROW(list, n + 1, alloc);
-			if (parse_line(&list[n], p, l, lineno) < 0) {
+			memset(&list[n], 0, sizeof(list[n]));
+			if (parse_line(&list[n], p, l, lineno, push) < 0) {
 				try_updates_free(list, n);
 				return -1;
 			}
@@ -95,6 +129,18 @@ int try_updates_parse(struct try_update **out, size_t *nr, const char *input,
 	*out = list;
 	*nr = n;
 	return 0;
+}
+
+int try_updates_parse(struct try_update **out, size_t *nr, const char *input,
+		      size_t len)
+{
+	return parse_updates(out, nr, input, len, 0);
+}
+
+int try_updates_parse_push(struct try_update **out, size_t *nr,
+			   const char *input, size_t len)
+{
+	return parse_updates(out, nr, input, len, 1);
 }
 
 void try_updates_free(struct try_update *updates, size_t nr)

@@ -31,6 +31,14 @@ int try_updates_parse(struct try_update **out, size_t *nr, const char *input,
 		      size_t len);
 void try_updates_free(struct try_update *updates, size_t nr);
 
+/*
+ * Parses a pre-push hook's input, `<local ref> <local id> <remote ref>
+ * <remote id>` per line, into updates of the remote's refs: old is the
+ * remote id, new the local one, ref the remote ref.  Errors as above.
+ */
+int try_updates_parse_push(struct try_update **out, size_t *nr,
+			   const char *input, size_t len);
+
 /* 1 when the id is all zeros: the ref is created or deleted. */
 int try_oid_is_zero(const git_oid *id);
 

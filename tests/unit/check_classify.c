@@ -273,6 +273,49 @@ START_TEST(test_lane_names)
 }
 END_TEST
 
+static const struct {
+	const char *subject;
+	const char *fixed; /* NULL: not a near miss */
+} near_cases[] = {
+	{ "Dark: new parser", "DARK new parser" },
+	{ "[DARK] new parser", "DARK new parser" },
+	{ "dark new parser", "DARK new parser" },
+	{ "(dark) x", "DARK x" },
+	{ "  Dark - x", "DARK x" },
+	{ "DARK new parser", NULL },  /* the real thing */
+	{ "DARK: new parser", NULL }, /* matches ^DARK\\b too */
+	{ "darker days", NULL },
+	{ "Darkmode toggle", NULL },
+	{ "fix dark mode", NULL },
+	{ "", NULL },
+};
+
+START_TEST(test_near_miss_table)
+{
+	git_repository *repo = fixture_repo();
+	struct try_config cfg = TRY_CONFIG_INIT;
+	struct try_classifier *c = NULL;
+	size_t i;
+
+	cfg.dark_pattern = strdup(TRY_DEFAULT_DARK_PATTERN);
+	ck_assert_int_eq(try_classifier_new(&c, repo, &cfg), 0);
+	for (i = 0; i < sizeof(near_cases) / sizeof(*near_cases); i++) {
+		struct try_buf fixed = TRY_BUF_INIT;
+		int near = try_classifier_dark_near_miss(c, &fixed,
+				near_cases[i].subject,
+				strlen(near_cases[i].subject));
+		ck_assert_msg(near == !!near_cases[i].fixed, "'%s': %d",
+			      near_cases[i].subject, near);
+		if (near)
+			ck_assert_str_eq(fixed.ptr, near_cases[i].fixed);
+		try_buf_release(&fixed);
+	}
+	try_classifier_free(c);
+	try_config_release(&cfg);
+	fixture_cleanup(repo);
+}
+END_TEST
+
 Suite *classify_suite(void)
 {
 	Suite *s = suite_create("classify");
@@ -285,6 +328,7 @@ Suite *classify_suite(void)
 	tcase_add_test(tc, test_invalid_and_runaway_patterns);
 	tcase_add_test(tc, test_tally_table);
 	tcase_add_test(tc, test_lane_names);
+	tcase_add_test(tc, test_near_miss_table);
 	suite_add_tcase(s, tc);
 	return s;
 }
