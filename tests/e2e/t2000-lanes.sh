@@ -169,6 +169,31 @@ test_expect_success 'lanes.darkPattern from the repository config' '
 	test_cmp expect actual
 '
 
+test_expect_success 'lanes.config globs mean what git pathspec globs mean' '
+	git init -q globs &&
+	(cd globs &&
+	 set -- "flags/*.json" "config/**" "settings" "**/*.toml" "a?c/[xy].txt" &&
+	 for pat; do git config --add lanes.config "$pat" || exit 1; done &&
+	 for path in flags/sub/x.json flags/y.json flags/.json Flags/z.json \
+		config config.d/a config/a/b/c.yml docs/config/x settings \
+		settings/a.yml settingsx x/settings/b deep/er/a.toml a.toml \
+		a.toml.bak abc/x.txt abc/z.txt a/c/x.txt "sp ace/a.toml"
+	 do
+		# a root commit holding only <path>
+		git checkout -q --orphan "o$((n = ${n:-0} + 1))" &&
+		git rm -rq --cached . 2>/dev/null; rm -rf ./* &&
+		mkdir -p "$(dirname "$path")" && echo x >"$path" &&
+		git add -- "$path" && git commit -q -m "$path" &&
+		if [ -n "$(git diff-tree --root -r --no-commit-id --name-only HEAD -- \
+			":(glob)$1" ":(glob)$2" ":(glob)$3" ":(glob)$4" ":(glob)$5")" ]
+		then want=CONFIG; else want=CODE; fi &&
+		got=$(git lanes HEAD | sed -n 2p | cut -c9-14 | tr -d " ") &&
+		echo "$path: git says $want, git lanes says $got" &&
+		if [ "$want" != "$got" ]; then echo "MISMATCH: $path" >&2; exit 1; fi ||
+		exit 1
+	 done)
+'
+
 test_expect_success 'an unknown option: exit 129' '
 	(cd dev && test_exit_code 129 git lanes --bogus) >out 2>err &&
 	test_grep "bogus" err &&
