@@ -189,6 +189,30 @@ int try_config_load_from(struct try_config *out, git_config *cfg,
 			      "allow", out->local_branches);
 		return -1;
 	}
+
+	if (try_config_get_string(&out->journal, cfg, "lanes.journal") < 0)
+		return -1;
+	if (out->journal && !*out->journal) {
+		try_error_set("lanes.journal: empty path");
+		return -1;
+	}
+	if (try_config_get_multi(&out->webhooks, cfg, "lanes.webhook") < 0 ||
+	    try_config_get_string(&out->webhook_secret_file, cfg,
+				  "lanes.webhookSecretFile") < 0 ||
+	    try_config_get_multi(&out->holders, cfg, "lanes.holders") < 0)
+		return -1;
+	timeout = TRY_DEFAULT_WEBHOOK_TIMEOUT;
+	error = git_config_get_int64(&timeout, cfg, "lanes.webhookTimeout");
+	if (error < 0 && error != GIT_ENOTFOUND) {
+		try_error_from_git("lanes.webhookTimeout");
+		return -1;
+	}
+	if (timeout < 1 || timeout > 600) {
+		try_error_set("lanes.webhookTimeout: %lld is not a number of "
+			      "seconds from 1 to 600", (long long)timeout);
+		return -1;
+	}
+	out->webhook_timeout = (int)timeout;
 	return 0;
 }
 
@@ -216,5 +240,9 @@ void try_config_release(struct try_config *cfg)
 	free(cfg->dark_pattern);
 	free(cfg->remote);
 	free(cfg->local_branches);
+	free(cfg->journal);
+	try_strlist_release(&cfg->webhooks);
+	free(cfg->webhook_secret_file);
+	try_strlist_release(&cfg->holders);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -32,6 +32,11 @@ struct try_config {
 	int strict_dark;           /* lanes.strictDark */
 	char *remote;              /* try.remote: "origin" */
 	char *local_branches;      /* trunk.localBranches: warn|deny|allow */
+	char *journal;             /* lanes.journal: path, or NULL (default) */
+	struct try_strlist webhooks; /* lanes.webhook: URLs */
+	char *webhook_secret_file; /* lanes.webhookSecretFile, or NULL */
+	int webhook_timeout;       /* lanes.webhookTimeout, seconds */
+	struct try_strlist holders; /* lanes.holders: user names */
 };
 #define TRY_CONFIG_INIT { NULL }
 
@@ -39,6 +44,7 @@ struct try_config {
 #define TRY_DEFAULT_ALLOW "refs/tags/*"
 #define TRY_DEFAULT_TIMEOUT 4
 #define TRY_DEFAULT_DARK_PATTERN "^DARK\\b"
+#define TRY_DEFAULT_WEBHOOK_TIMEOUT 5
 
 /*
  * Fills `out` from `repo`'s configuration snapshot.  Returns 0, or -1 with
