@@ -165,8 +165,9 @@ git --git-dir="$HOOK_REPO" update-ref -d refs/bench/side
 nrefs=$(git --git-dir="$HOOK_REPO" for-each-ref | wc -l)
 [ "$nrefs" -eq "$NREFS" ] || die "$HOOK_REPO has $nrefs refs, not $NREFS"
 
-hook_cmd="cd '$HOOK_REPO' && echo '$OLD $NEW refs/heads/main' |
-	GIT_DIR='$HOOK_REPO' try-pre-receive"
+echo "$OLD $NEW refs/heads/main" >"$WORK/hook-input.txt"
+hook_cmd="cd '$HOOK_REPO' &&
+	GIT_DIR='$HOOK_REPO' try-pre-receive <'$WORK/hook-input.txt'"
 # Once with its messages kept: it must accept the push.
 if ! sh -c "$hook_cmd" >"$WORK/logs/hook-once.txt" 2>&1; then
 	echo "hook-push       try-pre-receive rejected the push or failed:"
@@ -179,6 +180,25 @@ t_revlist=$(bench_time hook-push-git 30 \
 	"GIT_DIR='$HOOK_REPO' git rev-list $NEW --not --all >/dev/null") ||
 	die "git rev-list failed"
 report_ratio hook-push try-pre-receive "$t_hook" "git rev-list" "$t_revlist" 1.5
+
+# The same without a commit-graph file (a server that never ran gc since
+# git 2.24): git loses its generation numbers, libgit2 no longer reads and
+# checksums the file.
+cg="$HOOK_REPO/objects/info/commit-graph"
+if [ -f "$cg" ]; then
+	mv "$cg" "$cg.off"
+	t_hook2=$(bench_time hook-push-nocg-ours 30 "$hook_cmd 2>/dev/null") ||
+		die "try-pre-receive failed without a commit-graph"
+	t_revlist2=$(bench_time hook-push-nocg-git 30 \
+		"GIT_DIR='$HOOK_REPO' git rev-list $NEW --not --all >/dev/null") ||
+		die "git rev-list failed"
+	mv "$cg.off" "$cg"
+	text="try-pre-receive $(fmt_time "$t_hook2")  git rev-list"
+	text="$text $(fmt_time "$t_revlist2")  ratio"
+	text="$text $(awk -v a="$t_hook2" -v b="$t_revlist2" \
+		'BEGIN { printf "%.2f", a / b }')  (no commit-graph; information)"
+	report_info hook-push-nocg "$text" "ours=$t_hook2" "git=$t_revlist2"
+fi
 
 # --- real pushes, with and without the hook (information) ----------------
 PUSH_REPO="$WORK/push.git"

@@ -17,6 +17,11 @@
 # Dates are fixed (one commit every 10 minutes from 2020-09-13), so the same
 # parameters always give the same commit ids.
 #
+# Then the repository is put in the state `git gc` leaves on a server: one
+# pack written by `git repack -adf` (so deltas and object order are git's,
+# not fast-import's; a bitmap, as for any bare repository), packed refs and a
+# commit-graph.  GEN_HISTORY_GC=0 keeps fast-import's pack as it is.
+#
 # Cached: <dir>/try-bench-stamp records the parameters and a checksum of this
 # script; when it matches, nothing is done.  Otherwise the repository is built
 # next to <dir> and moved into place when complete.
@@ -32,6 +37,7 @@ dir=$1
 commits=${2:-50000}
 files=${3:-20000}
 seed=20240601
+gc=${GEN_HISTORY_GC:-1}
 case "$commits$files" in *[!0-9]*)
 	echo "gen-history: commits and files must be numbers" >&2; exit 129;;
 esac
@@ -43,7 +49,7 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 [ -x "$PYTHON" ] || PYTHON=python3
 
 self_sum=$(cksum <"$0" | cut -d' ' -f1)
-stamp="gen-history commits=$commits files=$files seed=$seed script=$self_sum"
+stamp="gen-history commits=$commits files=$files seed=$seed gc=$gc script=$self_sum"
 if [ -f "$dir/try-bench-stamp" ] && [ "$(cat "$dir/try-bench-stamp")" = "$stamp" ]
 then
 	echo "gen-history: cached $dir ($commits commits, $files files," \
@@ -199,6 +205,12 @@ out.write(b"".join(buf))
 out.flush()
 EOF
 git --git-dir="$tmp" fast-import --quiet --done
+if [ "$gc" != 0 ]; then
+	git --git-dir="$tmp" repack -adfq
+	git --git-dir="$tmp" pack-refs --all
+	git --git-dir="$tmp" commit-graph write --reachable --no-progress
+fi
+git --git-dir="$tmp" config gc.auto 0
 
 printf '%s\n' "$stamp" >"$tmp/try-bench-stamp"
 rm -rf "$dir"

@@ -59,8 +59,15 @@ die() { printf '%s: %s\n' "$BENCH_NAME" "$*" >&2; exit 1; }
 
 # bench_history: generate (or reuse) the synthetic history into $HISTORY.
 bench_history() {
-	sh "$BENCH_DIR/gen-history.sh" "$HISTORY" "$BENCH_COMMITS" \
-		"$BENCH_FILES" || die "cannot generate the history"
+	_t0=$(date +%s%N)
+	_out=$(sh "$BENCH_DIR/gen-history.sh" "$HISTORY" "$BENCH_COMMITS" \
+		"$BENCH_FILES") || die "cannot generate the history"
+	_t1=$(date +%s%N)
+	printf '%s\n' "$_out"
+	case "$_out" in *cached*) _cached=1 ;; *) _cached=0 ;; esac
+	record history-gen "cached=$_cached" \
+		"seconds=$(awk -v t="$((_t1 - _t0))" 'BEGIN { printf "%.3f", t / 1e9 }')" \
+		"size_kib=$(du -sk "$HISTORY" | cut -f1)"
 }
 
 # need_bin <path>...: fail with a clear message when a built binary is
@@ -147,10 +154,12 @@ verdict() {
 	awk -v v="$1" -v b="$2" 'BEGIN { print (v <= b) ? "OK" : "OVER BUDGET" }'
 }
 
-# record <bench> <key=value>...: append one machine-readable line to $RESULTS.
+# record <bench> <key=value>...: append one machine-readable line to $RESULTS:
+#   <UTC time> <git describe> <bench> history=<commits>x<files> <key=value>...
+# Times are in seconds.
 record() {
-	printf '%s %s %s' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$BENCH_COMMIT" "$1" \
-		>>"$RESULTS"
+	printf '%s %s %s history=%sx%s' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+		"$BENCH_COMMIT" "$1" "$BENCH_COMMITS" "$BENCH_FILES" >>"$RESULTS"
 	shift
 	printf ' %s' "$@" >>"$RESULTS"
 	printf '\n' >>"$RESULTS"
