@@ -10,7 +10,9 @@
 #include "libtry/config.h"
 #include "libtry/error.h"
 #include "libtry/repo.h"
+#include "libtry/policy.h"
 #include "libtry/report.h"
+#include "libtry/walk.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -31,8 +33,8 @@ static const char usage_text[] =
 
 struct entry {
 	struct try_commit_lane cl;
-	char *subject;
-	char *author;
+	const char *subject; /* borrowed from the walk */
+	const char *author;
 };
 
 struct lanes {
@@ -48,9 +50,11 @@ static int usage_error(const char *what, const char *arg)
 	return 129;
 }
 
-static int add_rev(git_revwalk *walk, git_repository *repo, const char *arg)
+static int add_rev(struct try_walk *walk, git_repository *repo,
+		   const char *arg)
 {
 	git_revspec spec;
+	git_object *from = NULL, *to = NULL;
 	int hide = 0, ret = -1;
 
 	if (arg[0] == '^') {
@@ -66,38 +70,31 @@ static int add_rev(git_revwalk *walk, git_repository *repo, const char *arg)
 			      arg);
 		goto done;
 	}
-	if (spec.flags & GIT_REVSPEC_RANGE) {
-		if (hide) {
-			try_error_set("bad revision '^%s'", arg);
-			goto done;
-		}
-		if (git_revwalk_push(walk, git_object_id(spec.to)) < 0 ||
-		    git_revwalk_hide(walk, git_object_id(spec.from)) < 0)
-			goto git_fail;
-	} else {
-		git_object *commit = NULL;
-		if (git_object_peel(&commit, spec.from, GIT_OBJECT_COMMIT) < 0) {
-			try_error_set("'%s' is not a commit", arg);
-			goto done;
-		}
-		ret = hide ? git_revwalk_hide(walk, git_object_id(commit)) :
-			     git_revwalk_push(walk, git_object_id(commit));
-		git_object_free(commit);
-		if (ret < 0)
-			goto git_fail;
+	if ((spec.flags & GIT_REVSPEC_RANGE) && hide) {
+		try_error_set("bad revision '^%s'", arg);
+		goto done;
 	}
-	ret = 0;
-	goto done;
-git_fail:
-	try_error_from_git("cannot walk history");
-	ret = -1;
+	if (git_object_peel(&from, spec.from, GIT_OBJECT_COMMIT) < 0 ||
+	    (spec.to && git_object_peel(&to, spec.to, GIT_OBJECT_COMMIT) < 0)) {
+		try_error_set("'%s' is not a commit", arg);
+		goto done;
+	}
+	if (spec.flags & GIT_REVSPEC_RANGE)
+		ret = try_walk_push(walk, git_object_id(to)) < 0 ||
+		      try_walk_hide(walk, git_object_id(from)) < 0 ? -1 : 0;
+	else if (hide)
+		ret = try_walk_hide(walk, git_object_id(from));
+	else
+		ret = try_walk_push(walk, git_object_id(from));
 done:
+	git_object_free(from);
+	git_object_free(to);
 	git_object_free(spec.from);
 	git_object_free(spec.to);
 	return ret;
 }
 
-static int default_range(git_revwalk *walk, git_repository *repo,
+static int default_range(struct try_walk *walk, git_repository *repo,
 			 const struct try_config *cfg)
 {
 	struct try_buf ref = TRY_BUF_INIT;
@@ -115,58 +112,90 @@ static int default_range(git_revwalk *walk, git_repository *repo,
 		try_error_set("HEAD does not point at a commit yet");
 		goto done;
 	}
-	if (git_revwalk_push(walk, &head) < 0 ||
-	    git_revwalk_hide(walk, &upstream) < 0) {
-		try_error_from_git("cannot walk history");
+	if (try_walk_push(walk, &head) < 0 ||
+	    try_walk_hide(walk, &upstream) < 0)
 		goto done;
-	}
 	ret = 0;
 done:
 	try_buf_release(&ref);
 	return ret;
 }
 
-static int collect(struct lanes *out, git_repository *repo,
-		   struct try_classifier *c, git_revwalk *walk, int want_author)
+/*
+ * A tree by id, keeping the last two: in newest-first order a commit's
+ * parent tree is the next commit's own tree, so each is read once.
+ */
+struct tree_cache {
+	git_tree *slot[2];
+	unsigned next;
+};
+
+static int cached_tree(git_tree **out, struct tree_cache *tc,
+		       git_repository *repo, const git_oid *id)
 {
-	git_oid id;
-	int error;
+	unsigned i;
 
-	while ((error = git_revwalk_next(&id, walk)) == 0) {
-		git_commit *commit = NULL;
-		struct entry *e;
-		const char *msg;
-
-		if (git_commit_lookup(&commit, repo, &id) < 0) {
-			try_error_from_git("cannot read commit");
-			return -1;
+	*out = NULL;
+	if (try_oid_is_zero(id))
+		return 0;
+	for (i = 0; i < 2; i++) {
+		if (tc->slot[i] && git_oid_equal(git_tree_id(tc->slot[i]), id)) {
+			*out = tc->slot[i];
+			return 0;
 		}
-		TRY_ARRAY_GROW(out->items, out->nr + 1, out->alloc);
-		e = &out->items[out->nr];
-		memset(e, 0, sizeof(*e));
-		if (try_classify_commit(&e->cl, c, commit) < 0) {
-			git_commit_free(commit);
-			return -1;
-		}
-		out->nr++;
-		try_lane_tally_add(&out->tally, &e->cl);
-		msg = git_commit_message(commit);
-		if (!msg)
-			msg = "";
-		e->subject = try_xstrndup(msg, strcspn(msg, "\n"));
-		if (want_author) {
-			const git_signature *sig = git_commit_author(commit);
-			struct try_buf a = TRY_BUF_INIT;
-			try_buf_addf(&a, "%s <%s>", sig->name, sig->email);
-			e->author = try_buf_detach(&a);
-		}
-		git_commit_free(commit);
 	}
-	if (error != GIT_ITEROVER) {
-		try_error_from_git("cannot walk history");
+	git_tree_free(tc->slot[tc->next]);
+	tc->slot[tc->next] = NULL;
+	if (git_tree_lookup(&tc->slot[tc->next], repo, id) < 0) {
+		try_error_from_git("cannot read tree");
 		return -1;
 	}
+	*out = tc->slot[tc->next];
+	tc->next ^= 1;
 	return 0;
+}
+
+static int collect(struct lanes *out, git_repository *repo,
+		   struct try_classifier *c, struct try_walk *walk)
+{
+	struct tree_cache tc;
+	size_t i, n;
+	int ret = -1;
+
+	memset(&tc, 0, sizeof(tc));
+	if (try_walk_run(walk) < 0)
+		return -1;
+	n = try_walk_count(walk);
+	out->items = try_xcalloc(n ? n : 1, sizeof(*out->items));
+	out->alloc = n;
+	for (i = 0; i < n; i++) {
+		const struct try_walk_commit *wc = try_walk_get(walk, i);
+		struct entry *e = &out->items[i];
+		git_tree *old = NULL, *new = NULL;
+		git_oid parent_tree;
+
+		if (try_walk_parent_tree(&parent_tree, walk, wc) < 0 ||
+		    cached_tree(&new, &tc, repo, &wc->tree) < 0 ||
+		    cached_tree(&old, &tc, repo, &parent_tree) < 0)
+			goto done;
+		git_oid_cpy(&e->cl.id, &wc->id);
+		if (wc->nparents > 1)
+			e->cl.flags |= TRY_COMMIT_MERGE;
+		if (!wc->nparents)
+			e->cl.flags |= TRY_COMMIT_ROOT;
+		if (try_classify_trees(&e->cl, c, old, new, wc->subject,
+				       strlen(wc->subject)) < 0)
+			goto done;
+		out->nr++;
+		try_lane_tally_add(&out->tally, &e->cl);
+		e->subject = wc->subject;
+		e->author = wc->author;
+	}
+	ret = 0;
+done:
+	git_tree_free(tc.slot[0]);
+	git_tree_free(tc.slot[1]);
+	return ret;
 }
 
 static void print_human(const struct lanes *l)
@@ -239,7 +268,7 @@ static int print_json(const struct lanes *l)
 int main(int argc, char **argv)
 {
 	git_repository *repo = NULL;
-	git_revwalk *walk = NULL;
+	struct try_walk *walk = NULL;
 	struct try_config cfg = TRY_CONFIG_INIT;
 	struct try_classifier *classifier = NULL;
 	struct lanes lanes;
@@ -263,16 +292,20 @@ int main(int argc, char **argv)
 	}
 
 	git_libgit2_init();
-	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)(16 << 20));
+	/* every object is read once: no cache, and no re-hashing of what
+	 * git verified when it received it (git does not either) */
+	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
+	/* small pack windows: a whole-history walk touches every page of
+	 * the pack once, and mapped windows count as resident memory */
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)1 << 20);
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)8 << 20);
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 	if (try_repo_open(&repo, NULL, 0) < 0 ||
 	    try_config_load(&cfg, repo) < 0 ||
 	    try_classifier_new(&classifier, repo, &cfg) < 0)
 		goto fail;
-	if (git_revwalk_new(&walk, repo) < 0) {
-		try_error_from_git("cannot walk history");
+	if (try_walk_new(&walk, repo, json ? TRY_WALK_AUTHOR : 0) < 0)
 		goto fail;
-	}
-	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL);
 	dashdash = 0;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -287,7 +320,7 @@ int main(int argc, char **argv)
 	}
 	if (!nrevs && default_range(walk, repo, &cfg) < 0)
 		goto fail;
-	if (collect(&lanes, repo, classifier, walk, json) < 0)
+	if (collect(&lanes, repo, classifier, walk) < 0)
 		goto fail;
 	if (json) {
 		if (print_json(&lanes) < 0)
@@ -307,11 +340,9 @@ fail:
 done:
 	for (i = 0; i < (int)lanes.nr; i++) {
 		try_commit_lane_release(&lanes.items[i].cl);
-		free(lanes.items[i].subject);
-		free(lanes.items[i].author);
 	}
 	free(lanes.items);
-	git_revwalk_free(walk);
+	try_walk_free(walk);
 	try_classifier_free(classifier);
 	try_config_release(&cfg);
 	git_repository_free(repo);

@@ -68,7 +68,12 @@ void try_commit_lane_reason(struct try_buf *out,
 			try_buf_adds(out, "changes nothing");
 		break;
 	case TRY_LANE_CONFIG:
-		try_buf_addf(out, "only config paths ('%s')", cl->path);
+		if (cl->path && *cl->path &&
+		    cl->path[strlen(cl->path) - 1] == '/')
+			try_buf_addf(out, "only config paths (under '%s')",
+				     cl->path);
+		else
+			try_buf_addf(out, "only config paths ('%s')", cl->path);
 		break;
 	case TRY_LANE_CODE:
 		if (cl->path && *cl->path &&
@@ -143,6 +148,17 @@ int try_classifier_is_config_path(const struct try_classifier *c,
 
 	for (i = 0; i < c->globs.nr; i++)
 		if (try_pathspec_match(c->globs.items[i], path))
+			return 1;
+	return 0;
+}
+
+static int all_config(const struct try_classifier *c, const char *dir,
+		      size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < c->globs.nr; i++)
+		if (try_pathspec_covers_dir(c->globs.items[i], dir, len))
 			return 1;
 	return 0;
 }
@@ -239,15 +255,19 @@ static int entry_cmp(const git_tree_entry *a, const git_tree_entry *b)
 	return (int)ca - (int)cb;
 }
 
-static void note_path(struct walk *w, int is_dir)
+/* A changed path; a directory is wholly config or wholly code. */
+static void note_path(struct walk *w, int is_dir, int config)
 {
 	const char *p = w->path.ptr;
-	int config = !is_dir && try_classifier_is_config_path(w->c, p);
 
 	w->changed = 1;
 	if (config) {
 		if (!w->config_path) {
-			w->config_path = try_xstrdup(p);
+			struct try_buf b = TRY_BUF_INIT;
+			try_buf_adds(&b, p);
+			if (is_dir)
+				try_buf_addch(&b, '/');
+			w->config_path = try_buf_detach(&b);
 			if (w->dark)
 				w->done = 1;
 		}
@@ -273,16 +293,30 @@ static int walk_entry(struct walk *w, const git_tree_entry *ea,
 	int ret = 0;
 
 	if (!ta && !tb) {
-		note_path(w, 0);
+		note_path(w, 0, try_classifier_is_config_path(w->c, w->path.ptr));
 		return 0;
 	}
-	/* a directory on one side at least: something below it changed */
+	/*
+	 * A directory on one side at least: something below it changed.
+	 * When globs decide for the whole directory, do not read it; a
+	 * dark commit reads on, to name the config path it must not touch.
+	 */
+	if (!w->dark && all_config(w->c, w->path.ptr, w->path.len)) {
+		if (ea && !ta)
+			note_path(w, 0, try_classifier_is_config_path(w->c,
+							      w->path.ptr));
+		if (eb && !tb)
+			note_path(w, 0, try_classifier_is_config_path(w->c,
+							      w->path.ptr));
+		note_path(w, 1, 1);
+		return 0;
+	}
 	if (!may_hold_config(w->c, w->path.ptr, w->path.len)) {
 		if (w->dark) {
 			w->changed = 1; /* no config below: nothing to learn */
 			return 0;
 		}
-		note_path(w, 1);
+		note_path(w, 1, 0);
 		return 0;
 	}
 	if (ta && git_tree_lookup(&sa, w->c->repo, git_tree_entry_id(ea)) < 0)

@@ -186,3 +186,24 @@ int try_pathspec_may_match_below(const char *pattern, const char *dir,
 		return 0;
 	return 1;
 }
+
+int try_pathspec_covers_dir(const char *pattern, const char *dir, size_t len)
+{
+	size_t plen = strlen(pattern);
+	size_t lit = try_glob_literal_prefix(pattern);
+
+	if (!strcmp(pattern, "**"))
+		return 1;
+	if (lit != plen) {
+		/* only a literal, a slash and two stars */
+		if (lit + 2 != plen || lit < 1 || pattern[lit - 1] != '/' ||
+		    strcmp(pattern + lit, "**"))
+			return 0;
+		plen = lit - 1;
+	} else if (plen && pattern[plen - 1] == '/') {
+		plen--;
+	}
+	if (!plen || plen > len || memcmp(pattern, dir, plen))
+		return 0;
+	return plen == len || dir[plen] == '/';
+}

@@ -31,6 +31,14 @@ int try_pathspec_match(const char *pattern, const char *path);
 int try_pathspec_may_match_below(const char *pattern, const char *dir,
 				 size_t len);
 
+/*
+ * 1 when every path below directory `dir` (`len` bytes, no trailing slash)
+ * matches `pattern`: a literal naming the directory or one above it
+ * (`config`), or such a literal followed by a slash and two stars.  Lets a
+ * walk take a whole changed directory as config without reading it.
+ */
+int try_pathspec_covers_dir(const char *pattern, const char *dir, size_t len);
+
 /* Length of the leading part of `pattern` that holds no special char. */
 size_t try_glob_literal_prefix(const char *pattern);
 

@@ -10,7 +10,7 @@
 #define GITLINK_B "2222222222222222222222222222222222222222"
 
 static const char *const globs_config[] = { "config/**", "flags/*.json",
-					    NULL };
+					    "odd/*", NULL };
 
 static const struct {
 	const char *name;
@@ -25,7 +25,7 @@ static const struct {
 	  "fix", TRY_LANE_CODE, 0, "src/" },
 	{ "config change", { "src/a.c=1", "config/x.yml=1", NULL },
 	  { "src/a.c=1", "config/x.yml=2", NULL },
-	  "flip", TRY_LANE_CONFIG, 0, "config/x.yml" },
+	  "flip", TRY_LANE_CONFIG, 0, "config/" }, /* the glob covers the folder */
 	{ "flags json", { "flags/a.json=1", NULL }, { "flags/a.json=2", NULL },
 	  "flip", TRY_LANE_CONFIG, 0, "flags/a.json" },
 	{ "flags non-json is code", { "flags/a.txt=1", NULL },
@@ -50,16 +50,22 @@ static const struct {
 	{ "root commit of code", { NULL }, { "README=hi", NULL },
 	  "init", TRY_LANE_CODE, 0, "README" },
 	{ "root commit of config only", { NULL }, { "config/a=1", NULL },
-	  "init", TRY_LANE_CONFIG, 0, "config/a" },
+	  "init", TRY_LANE_CONFIG, 0, "config/" },
 	{ "deletion of config", { "config/a=1", "src/b=1", NULL },
-	  { "src/b=1", NULL }, "rm", TRY_LANE_CONFIG, 0, "config/a" },
+	  { "src/b=1", NULL }, "rm", TRY_LANE_CONFIG, 0, "config/" },
 	{ "deletion of code", { "config/a=1", "src/b=1", NULL },
 	  { "config/a=1", NULL }, "rm", TRY_LANE_CODE, 0, "src/" },
 	{ "mode-only change", { "src/run.sh=x", NULL },
 	  { "src/run.sh+x=x", NULL }, "chmod", TRY_LANE_CODE, 0, "src/" },
 	{ "mode-only change in config", { "config/run=x", NULL },
 	  { "config/run+x=x", NULL }, "chmod", TRY_LANE_CONFIG, 0,
-	  "config/run" },
+	  "config/" },
+	{ "mode-only change of a flags file", { "flags/a.json=x", NULL },
+	  { "flags/a.json+x=x", NULL }, "chmod", TRY_LANE_CONFIG, 0,
+	  "flags/a.json" },
+	{ "deletion of a flags file", { "flags/a.json=x", "flags/b.json=y", NULL },
+	  { "flags/b.json=y", NULL }, "rm", TRY_LANE_CONFIG, 0,
+	  "flags/a.json" },
 	{ "symlink change", { "link@=a", NULL }, { "link@=b", NULL },
 	  "ln", TRY_LANE_CODE, 0, "link" },
 	{ "file becomes symlink", { "cfg=a", NULL }, { "cfg@=a", NULL },
@@ -67,14 +73,18 @@ static const struct {
 	{ "gitlink bump", { "vendor/lib#=" GITLINK_A, NULL },
 	  { "vendor/lib#=" GITLINK_B, NULL }, "bump", TRY_LANE_CODE, 0,
 	  "vendor/" },
-	{ "gitlink bump under config", { "config/sub#=" GITLINK_A, NULL },
-	  { "config/sub#=" GITLINK_B, NULL }, "bump", TRY_LANE_CONFIG, 0,
-	  "config/sub" },
+	{ "gitlink bump under config", { "odd/sub#=" GITLINK_A, NULL },
+	  { "odd/sub#=" GITLINK_B, NULL }, "bump", TRY_LANE_CONFIG, 0,
+	  "odd/sub" },
+	{ "symlink under config", { "odd/l@=a", NULL },
+	  { "odd/l@=b", NULL }, "ln", TRY_LANE_CONFIG, 0, "odd/l" },
 	{ "path with space and newline",
-	  { "config/a b\nc=1", NULL }, { "config/a b\nc=2", NULL },
-	  "odd", TRY_LANE_CONFIG, 0, "config/a b\nc" },
-	{ "non-utf8 path", { "config/\xff=1", NULL }, { "config/\xff=2", NULL },
-	  "odd", TRY_LANE_CONFIG, 0, "config/\xff" },
+	  { "odd/a b\nc=1", NULL }, { "odd/a b\nc=2", NULL },
+	  "odd", TRY_LANE_CONFIG, 0, "odd/a b\nc" },
+	{ "non-utf8 path", { "odd/\xff=1", NULL }, { "odd/\xff=2", NULL },
+	  "odd", TRY_LANE_CONFIG, 0, "odd/\xff" },
+	{ "non-utf8 code path beside config", { "odd/\xff/x=1", NULL },
+	  { "odd/\xff/x=2", NULL }, "odd", TRY_LANE_CODE, 0, "odd/\xff/x" },
 	{ "file replaced by directory",
 	  { "config=1", NULL }, { "config/x=1", NULL },
 	  "move", TRY_LANE_CODE, 0, "config" },
@@ -176,7 +186,7 @@ START_TEST(test_commit_against_first_parent)
 	try_commit_lane_release(&cl);
 	ck_assert_int_eq(try_classify_commit(&cl, c, child), 0);
 	ck_assert_int_eq(cl.lane, TRY_LANE_CONFIG);
-	ck_assert_str_eq(cl.path, "config/x");
+	ck_assert_str_eq(cl.path, "config/"); /* a literal covers the folder */
 	try_commit_lane_release(&cl);
 	git_commit_free(root);
 	git_commit_free(child);

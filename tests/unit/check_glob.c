@@ -87,6 +87,41 @@ START_TEST(test_may_match_below_table)
 }
 END_TEST
 
+static const struct {
+	const char *pattern, *dir;
+	int covers;
+} covers_cases[] = {
+	{ "config/**", "config", 1 },
+	{ "config/**", "config/sub", 1 },
+	{ "config/**", "configs", 0 },
+	{ "config/**", "src", 0 },
+	{ "config", "config", 1 },
+	{ "config", "config/deep", 1 },
+	{ "config/", "config", 1 },
+	{ "config", "conf", 0 },
+	{ "flags/*.json", "flags", 0 },
+	{ "config/*", "config", 0 },
+	{ "config/**/x", "config", 0 },
+	{ "a/b/**", "a", 0 },
+	{ "a/b/**", "a/b", 1 },
+	{ "**", "anything", 1 },
+	{ "x**", "x", 0 },
+};
+
+START_TEST(test_covers_dir_table)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(covers_cases) / sizeof(*covers_cases); i++)
+		ck_assert_msg(try_pathspec_covers_dir(covers_cases[i].pattern,
+				covers_cases[i].dir, strlen(covers_cases[i].dir)) ==
+				      covers_cases[i].covers,
+			      "pattern '%s' dir '%s': expected %d",
+			      covers_cases[i].pattern, covers_cases[i].dir,
+			      covers_cases[i].covers);
+}
+END_TEST
+
 START_TEST(test_ref_globs)
 {
 	/* trunk.allow globs: '*' crosses '/' */
@@ -108,6 +143,7 @@ Suite *glob_suite(void)
 	tcase_add_test(tc, test_pathspec_table);
 	tcase_add_test(tc, test_may_match_below_table);
 	tcase_add_test(tc, test_ref_globs);
+	tcase_add_test(tc, test_covers_dir_table);
 	suite_add_tcase(s, tc);
 	return s;
 }
