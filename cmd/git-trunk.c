@@ -27,7 +27,7 @@ static const char usage_text[] =
 
 /* Hooks per mode; a program is "try-<hook>". */
 static const char *const server_hooks[] = { "pre-receive",
-					    NULL };
+					    "post-receive", NULL };
 static const char *const client_hooks[] = { "pre-commit", "commit-msg",
 					    "pre-push", "post-commit", NULL };
 

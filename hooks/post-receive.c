@@ -1,0 +1,184 @@
+/*
+ * try-post-receive: after every accepted trunk update, one lane event per
+ * ref goes to the journal (lanes.journal) and to every webhook
+ * (lanes.webhook); events a webhook does not take now wait in a spool under
+ * the git directory and go out, in order, on the next push or with
+ * `git lanes flush`.
+ *
+ * The refs have moved already: nothing here can fail the push, and webhook
+ * delivery waits at most lanes.webhookTimeout seconds.  Every failure is
+ * told to the pusher.
+ *
+ * Exit codes: 0 done, 128 an event could not be journaled or spooled.
+ */
+#include "libtry/buf.h"
+#include "libtry/classify.h"
+#include "libtry/config.h"
+#include "libtry/error.h"
+#include "libtry/events.h"
+#include "libtry/journal.h"
+#include "libtry/policy.h"
+#include "libtry/repo.h"
+#include "libtry/report.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_INPUT (64u << 20)
+
+static const char usage_text[] =
+	"usage: try-post-receive < <old> <new> <ref> lines\n"
+	"\n"
+	"git's post-receive hook: appends one JSON lane event per accepted\n"
+	"trunk update to the journal (lanes.journal, default\n"
+	"<git dir>/lanes/events.jsonl) and posts it to every lanes.webhook,\n"
+	"spooling what cannot be delivered for 'git lanes flush'.\n"
+	"Install it with 'git trunk install --server <repository>'.\n"
+	"\n"
+	"exit codes: 0 done, 128 an event was not journaled or spooled\n";
+
+static void say(const char *level, const char *what)
+{
+	struct try_buf b = TRY_BUF_INIT;
+
+	try_buf_addf(&b, "try: %s: ", level);
+	try_report_add_safe(&b, what, strlen(what), 0);
+	try_buf_addch(&b, '\n');
+	fputs(b.ptr, stderr);
+	try_buf_release(&b);
+}
+
+static int fail(const char *what)
+{
+	say("error", what);
+	return 128;
+}
+
+int main(int argc, char **argv)
+{
+	git_repository *repo = NULL;
+	struct try_config cfg = TRY_CONFIG_INIT;
+	struct try_classifier *classifier = NULL;
+	struct try_journal journal = TRY_JOURNAL_INIT;
+	struct try_buf input = TRY_BUF_INIT, msg = TRY_BUF_INIT;
+	struct try_update *updates = NULL;
+	struct try_buf *lines = NULL;
+	char *path = NULL, *pusher = NULL, *repository = NULL;
+	size_t nr = 0, nlines = 0, i, j;
+	int fix = 0, rc = 0;
+
+	if (argc > 1) {
+		if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+			fputs(usage_text, stdout);
+			return 0;
+		}
+		fputs(usage_text, stderr);
+		return 129;
+	}
+
+	git_libgit2_init();
+	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)(16 << 20));
+
+	if (try_buf_read_fd(&input, 0, MAX_INPUT) < 0 ||
+	    try_updates_parse(&updates, &nr, input.ptr, input.len) < 0 ||
+	    try_repo_open(&repo, NULL, TRY_REPO_HOOK) < 0 ||
+	    try_config_load(&cfg, repo) < 0) {
+		try_buf_addf(&msg, "no lane events recorded: %s",
+			     try_error_last());
+		rc = fail(msg.ptr);
+		goto done;
+	}
+	lines = try_xcalloc(nr ? nr : 1, sizeof(*lines));
+	for (i = 0; i < nr; i++) {
+		if (strcmp(updates[i].ref, cfg.trunk_ref) ||
+		    try_oid_is_zero(&updates[i].new))
+			continue;
+		if (!classifier) {
+			if (try_classifier_new(&classifier, repo, &cfg) < 0)
+				goto event_fail;
+			try_events_pusher(&pusher);
+			try_events_repository(&repository, repo);
+			fix = try_events_push_option("lanes.fix");
+		}
+		{
+			struct try_event ev;
+
+			memset(&ev, 0, sizeof(ev));
+			ev.repository = try_xstrdup(repository);
+			ev.pusher = try_xstrdup(pusher);
+			ev.fix = fix;
+			if (try_event_stamp(&ev) < 0 ||
+			    try_event_build(&ev, repo, classifier, &updates[i],
+					    updates, nr,
+					    TRY_EVENT_MAX_COMMITS) < 0 ||
+			    try_event_to_json(&lines[nlines], &ev) < 0) {
+				try_event_release(&ev);
+				goto event_fail;
+			}
+			try_event_release(&ev);
+			nlines++;
+		}
+		continue;
+event_fail:
+		try_buf_reset(&msg);
+		try_buf_addf(&msg, "%s: no lane event recorded: %s",
+			     updates[i].ref, try_error_last());
+		rc = fail(msg.ptr);
+	}
+	if (!nlines)
+		goto done;
+
+	/*
+	 * Journal and spool under the journal's lock, so that every webhook
+	 * gets the events in journal order.
+	 */
+	try_journal_path(&path, repo, &cfg);
+	if (try_journal_open(&journal, path) < 0) {
+		try_buf_reset(&msg);
+		try_buf_addf(&msg, "lane events not journaled: %s",
+			     try_error_last());
+		rc = fail(msg.ptr);
+	}
+	for (i = 0; i < nlines; i++) {
+		if (journal.fd >= 0 &&
+		    try_journal_append(&journal, lines[i].ptr, lines[i].len) < 0) {
+			try_buf_reset(&msg);
+			try_buf_addf(&msg, "lane event not journaled: %s",
+				     try_error_last());
+			rc = fail(msg.ptr);
+		}
+		for (j = 0; j < cfg.webhooks.nr; j++) {
+			if (try_spool_add(repo, cfg.webhooks.items[j],
+					  lines[i].ptr, lines[i].len) < 0) {
+				try_buf_reset(&msg);
+				try_buf_addf(&msg, "lane event not queued for "
+					     "webhook %s: %s",
+					     cfg.webhooks.items[j],
+					     try_error_last());
+				rc = fail(msg.ptr);
+			}
+		}
+	}
+	if (try_journal_close(&journal) < 0) {
+		try_buf_reset(&msg);
+		try_buf_addf(&msg, "lane events may be lost: %s",
+			     try_error_last());
+		rc = fail(msg.ptr);
+	}
+done:
+	for (i = 0; i < nlines; i++)
+		try_buf_release(&lines[i]);
+	free(lines);
+	free(path);
+	free(pusher);
+	free(repository);
+	try_buf_release(&msg);
+	try_updates_free(updates, nr);
+	try_buf_release(&input);
+	try_classifier_free(classifier);
+	try_config_release(&cfg);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	return rc;
+}

@@ -1,0 +1,629 @@
+#include "libtry/events.h"
+#include "libtry/buf.h"
+#include "libtry/error.h"
+#include "libtry/report.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *env(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+void try_events_pusher(char **out)
+{
+	static const char *const vars[] = { "REMOTE_USER", "GL_USERNAME",
+					    "GITEA_PUSHER_NAME",
+					    "GITHUB_USER_LOGIN", NULL };
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	size_t i;
+
+	for (i = 0; vars[i]; i++) {
+		if (env(vars[i])) {
+			*out = try_xstrdup(env(vars[i]));
+			return;
+		}
+	}
+	if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &res) == 0 && res &&
+	    res->pw_name && *res->pw_name) {
+		*out = try_xstrdup(res->pw_name);
+		return;
+	}
+	if (env("USER")) {
+		*out = try_xstrdup(env("USER"));
+		return;
+	}
+	snprintf(buf, sizeof(buf), "uid %lu", (unsigned long)geteuid());
+	*out = try_xstrdup(buf);
+}
+
+int try_events_push_option(const char *name)
+{
+	const char *count = env("GIT_PUSH_OPTION_COUNT");
+	size_t len = strlen(name);
+	char key[40];
+	long n, i;
+
+	if (!count)
+		return 0;
+	n = strtol(count, NULL, 10);
+	for (i = 0; i < n && i < 10000; i++) {
+		const char *v;
+
+		snprintf(key, sizeof(key), "GIT_PUSH_OPTION_%ld", i);
+		v = getenv(key);
+		if (v && !strncmp(v, name, len) && (!v[len] || v[len] == '='))
+			return 1;
+	}
+	return 0;
+}
+
+void try_events_repository(char **out, git_repository *repo)
+{
+	struct try_buf b = TRY_BUF_INIT;
+	char *real;
+
+	if (env("GL_PROJECT_PATH")) {
+		try_buf_adds(&b, env("GL_PROJECT_PATH"));
+	} else if (env("GITEA_REPO_USER_NAME") && env("GITEA_REPO_NAME")) {
+		try_buf_addf(&b, "%s/%s", env("GITEA_REPO_USER_NAME"),
+			     env("GITEA_REPO_NAME"));
+	} else if (env("GITHUB_REPO_NAME")) {
+		try_buf_adds(&b, env("GITHUB_REPO_NAME"));
+	} else {
+		real = realpath(git_repository_path(repo), NULL);
+		try_buf_adds(&b, real ? real : git_repository_path(repo));
+		free(real);
+		while (b.len > 1 && b.ptr[b.len - 1] == '/')
+			try_buf_setlen(&b, b.len - 1);
+	}
+	*out = try_buf_detach(&b);
+}
+
+void try_event_release(struct try_event *ev)
+{
+	size_t i;
+
+	for (i = 0; i < ev->nr; i++) {
+		free(ev->commits[i].subject);
+		free(ev->commits[i].author);
+	}
+	free(ev->commits);
+	free(ev->repository);
+	free(ev->ref);
+	free(ev->pusher);
+	memset(ev, 0, sizeof(*ev));
+}
+
+int try_event_stamp(struct try_event *ev)
+{
+	unsigned char r[16];
+	struct timespec ts;
+	struct tm tm;
+	size_t got = 0, n;
+	char date[24];
+
+	while (got < sizeof(r)) {
+		ssize_t k = getrandom(r + got, sizeof(r) - got, 0);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			try_error_set("cannot get random bytes: %s",
+				      strerror(errno));
+			return -1;
+		}
+		got += (size_t)k;
+	}
+	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40); /* version 4 */
+	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+	for (n = 0, got = 0; got < sizeof(r); got++) {
+		if (got == 4 || got == 6 || got == 8 || got == 10)
+			ev->id[n++] = '-';
+		snprintf(ev->id + n, 3, "%02x", r[got]);
+		n += 2;
+	}
+	ev->id[n] = '\0';
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ev->time, sizeof(ev->time), "%.19s.%03uZ", date,
+		 (unsigned)(ts.tv_nsec / 1000000) % 1000u);
+	return 0;
+}
+
+static char *utf8(const char *s, size_t len)
+{
+	struct try_buf b = TRY_BUF_INIT;
+
+	try_report_add_utf8(&b, s, len);
+	return try_buf_detach(&b);
+}
+
+static int touched(const char *name, const struct try_update *all,
+		   size_t nall)
+{
+	size_t i;
+
+	for (i = 0; i < nall; i++)
+		if (!strcmp(all[i].ref, name))
+			return 1;
+	return 0;
+}
+
+/*
+ * Hides what the repository held before the push: every ref this push did
+ * not touch (skipping those that do not resolve to a commit) and the old
+ * values of those it did.
+ */
+static int hide_before(git_revwalk *walk, git_repository *repo,
+		       const struct try_update *all, size_t nall)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	size_t i;
+	int error, ret = -1;
+
+	for (i = 0; i < nall; i++)
+		if (!try_oid_is_zero(&all[i].old) &&
+		    git_revwalk_hide(walk, &all[i].old) < 0)
+			git_error_clear(); /* not a commit: nothing to hide */
+	if (git_reference_iterator_new(&it, repo) < 0) {
+		try_error_from_git("cannot list refs");
+		return -1;
+	}
+	while ((error = git_reference_next(&ref, it)) == 0) {
+		git_object *obj = NULL;
+
+		if (!touched(git_reference_name(ref), all, nall) &&
+		    git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) == 0 &&
+		    git_revwalk_hide(walk, git_object_id(obj)) < 0) {
+			git_object_free(obj);
+			try_error_from_git("cannot walk history");
+			goto done;
+		}
+		git_error_clear();
+		git_object_free(obj);
+		git_reference_free(ref);
+		ref = NULL;
+	}
+	if (error != GIT_ITEROVER) {
+		try_error_from_git("cannot list refs");
+		goto done;
+	}
+	ret = 0;
+done:
+	git_reference_free(ref);
+	git_reference_iterator_free(it);
+	return ret;
+}
+
+int try_event_build(struct try_event *ev, git_repository *repo,
+		    struct try_classifier *c, const struct try_update *u,
+		    const struct try_update *all, size_t nall, size_t max)
+{
+	struct try_lane_tally tally = TRY_LANE_TALLY_INIT;
+	git_revwalk *walk = NULL;
+	git_commit *commit = NULL;
+	const char *reason = "";
+	git_oid id;
+	int error, ret = -1;
+
+	free(ev->ref);
+	ev->ref = try_xstrdup(u->ref);
+	git_oid_cpy(&ev->old, &u->old);
+	git_oid_cpy(&ev->new, &u->new);
+	ev->count = 0;
+
+	if (git_revwalk_new(&walk, repo) < 0)
+		goto git_fail;
+	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL);
+	if (git_revwalk_push(walk, &u->new) < 0)
+		goto git_fail;
+	if (try_oid_is_zero(&u->old)) {
+		if (hide_before(walk, repo, all, nall) < 0)
+			goto done;
+	} else if (git_revwalk_hide(walk, &u->old) < 0) {
+		goto git_fail;
+	}
+
+	while ((error = git_revwalk_next(&id, walk)) == 0) {
+		struct try_commit_lane cl = TRY_COMMIT_LANE_INIT;
+		int list = ev->nr < max;
+
+		ev->count++;
+		if (!list && try_lane_tally_lane(&tally, &reason) ==
+			     TRY_LANE_CODE)
+			continue; /* nothing can change the lane now */
+		if (git_commit_lookup(&commit, repo, &id) < 0)
+			goto git_fail;
+		if (try_classify_commit(&cl, c, commit) < 0)
+			goto done;
+		git_oid_cpy(&cl.id, &id);
+		try_lane_tally_add(&tally, &cl);
+		if (list) {
+			const git_signature *sig = git_commit_author(commit);
+			const char *msg = git_commit_message(commit);
+			struct try_event_commit *ec;
+			struct try_buf a = TRY_BUF_INIT;
+
+			if (!msg)
+				msg = "";
+			TRY_ARRAY_GROW(ev->commits, ev->nr + 1, ev->alloc);
+			ec = &ev->commits[ev->nr++];
+			git_oid_cpy(&ec->id, &id);
+			ec->lane = cl.lane;
+			ec->subject = utf8(msg, strcspn(msg, "\n"));
+			try_buf_addf(&a, "%s <%s>", sig->name, sig->email);
+			ec->author = utf8(a.ptr, a.len);
+			try_buf_release(&a);
+		}
+		try_commit_lane_release(&cl);
+		git_commit_free(commit);
+		commit = NULL;
+	}
+	if (error != GIT_ITEROVER)
+		goto git_fail;
+	ev->lane = try_lane_tally_lane(&tally, &reason);
+	ev->reason = reason;
+	ret = 0;
+	goto done;
+git_fail:
+	try_error_from_git("cannot walk the new commits");
+done:
+	git_commit_free(commit);
+	git_revwalk_free(walk);
+	return ret;
+}
+
+static json_t *jstr(const char *s)
+{
+	struct try_buf b = TRY_BUF_INIT;
+	json_t *j;
+
+	try_report_add_utf8(&b, s ? s : "", s ? strlen(s) : 0);
+	j = json_stringn(b.ptr, b.len);
+	try_buf_release(&b);
+	return j;
+}
+
+static json_t *joid(const git_oid *id)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+
+	git_oid_tostr(hex, sizeof(hex), id);
+	return json_string(hex);
+}
+
+int try_event_to_json(struct try_buf *out, const struct try_event *ev)
+{
+	json_t *o = json_object(), *commits = json_array();
+	char *text;
+	size_t i;
+
+	json_object_set_new(o, "id", json_string(ev->id));
+	json_object_set_new(o, "time", json_string(ev->time));
+	json_object_set_new(o, "repository", jstr(ev->repository));
+	json_object_set_new(o, "ref", jstr(ev->ref));
+	json_object_set_new(o, "old", joid(&ev->old));
+	json_object_set_new(o, "new", joid(&ev->new));
+	json_object_set_new(o, "pusher", jstr(ev->pusher));
+	json_object_set_new(o, "lane", json_string(try_lane_key(ev->lane)));
+	json_object_set_new(o, "reason", jstr(ev->reason));
+	json_object_set_new(o, "fix", json_boolean(ev->fix));
+	json_object_set_new(o, "count", json_integer((json_int_t)ev->count));
+	for (i = 0; i < ev->nr; i++) {
+		const struct try_event_commit *ec = &ev->commits[i];
+		json_t *c = json_object();
+
+		json_object_set_new(c, "id", joid(&ec->id));
+		json_object_set_new(c, "lane", json_string(try_lane_key(ec->lane)));
+		json_object_set_new(c, "subject", jstr(ec->subject));
+		json_object_set_new(c, "author", jstr(ec->author));
+		json_array_append_new(commits, c);
+	}
+	json_object_set_new(o, "commits", commits);
+	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!text) {
+		try_error_set("cannot encode the event as JSON");
+		return -1;
+	}
+	try_buf_adds(out, text);
+	free(text);
+	return 0;
+}
+
+/* The spool */
+
+static void spool_root(struct try_buf *out, git_repository *repo)
+{
+	const char *gitdir = git_repository_path(repo);
+
+	try_buf_adds(out, gitdir);
+	if (out->len && out->ptr[out->len - 1] != '/')
+		try_buf_addch(out, '/');
+	try_buf_adds(out, "lanes/spool");
+}
+
+/* <root>/<first 16 hex digits of SHA-256 of the URL> */
+static int spool_dir(struct try_buf *out, git_repository *repo,
+		     const char *url)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+
+	if (!EVP_Digest(url, strlen(url), md, &mdlen, EVP_sha256(), NULL)) {
+		try_error_set("cannot hash the webhook URL");
+		return -1;
+	}
+	spool_root(out, repo);
+	try_buf_addch(out, '/');
+	for (i = 0; i < 8 && i < mdlen; i++)
+		try_buf_addf(out, "%02x", md[i]);
+	return 0;
+}
+
+static int mkdir_p(const char *path)
+{
+	char *dir = try_xstrdup(path), *p;
+	int ret = 0;
+
+	for (p = dir + 1;; p++) {
+		if (*p && *p != '/')
+			continue;
+		{
+			char c = *p;
+			*p = '\0';
+			if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
+				try_error_set("cannot create '%s': %s", dir,
+					      strerror(errno));
+				ret = -1;
+			}
+			*p = c;
+		}
+		if (!*p || ret < 0)
+			break;
+	}
+	free(dir);
+	return ret;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Writes `path` through a synced temporary file and rename(). */
+static int write_file_synced(const char *dir, const char *path,
+			     const char *data, size_t len)
+{
+	struct try_buf tmp = TRY_BUF_INIT;
+	int fd, ret = -1;
+
+	try_buf_addf(&tmp, "%s/tmp-%ld", dir, (long)getpid());
+	fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		try_error_set("cannot create '%s': %s", tmp.ptr,
+			      strerror(errno));
+		goto done;
+	}
+	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		try_error_set("cannot write '%s': %s", tmp.ptr,
+			      strerror(errno));
+		close(fd);
+		unlink(tmp.ptr);
+		goto done;
+	}
+	close(fd);
+	if (rename(tmp.ptr, path) < 0) {
+		try_error_set("cannot rename '%s' to '%s': %s", tmp.ptr, path,
+			      strerror(errno));
+		unlink(tmp.ptr);
+		goto done;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	ret = 0;
+done:
+	try_buf_release(&tmp);
+	return ret;
+}
+
+#define SEQ_DIGITS 12
+
+/* 1 and the sequence number when `name` is "<12 digits>.json". */
+static int spool_seq(unsigned long long *out, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < SEQ_DIGITS; i++)
+		if (name[i] < '0' || name[i] > '9')
+			return 0;
+	if (strcmp(name + SEQ_DIGITS, ".json"))
+		return 0;
+	*out = strtoull(name, NULL, 10);
+	return 1;
+}
+
+static int cmp_seq(const void *a, const void *b)
+{
+	unsigned long long x = *(const unsigned long long *)a;
+	unsigned long long y = *(const unsigned long long *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The sequence numbers of the events waiting in `dir`, sorted.  A missing
+ * folder has none.  Caller frees `*out`.
+ */
+static int spool_scan(unsigned long long **out, size_t *nr, const char *dir)
+{
+	unsigned long long *seq = NULL, s;
+	size_t n = 0, alloc = 0;
+	struct dirent *de;
+	DIR *d;
+
+	*out = NULL;
+	*nr = 0;
+	d = opendir(dir);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		try_error_set("cannot read '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!spool_seq(&s, de->d_name))
+			continue;
+		TRY_ARRAY_GROW(seq, n + 1, alloc);
+		seq[n++] = s;
+	}
+	closedir(d);
+	if (n)
+		qsort(seq, n, sizeof(*seq), cmp_seq);
+	*out = seq;
+	*nr = n;
+	return 0;
+}
+
+int try_spool_add(git_repository *repo, const char *url, const char *body,
+		  size_t len)
+{
+	struct try_buf dir = TRY_BUF_INIT, path = TRY_BUF_INIT;
+	unsigned long long *seq = NULL, next = 1;
+	size_t nr = 0;
+	struct stat st;
+	int ret = -1;
+
+	if (spool_dir(&dir, repo, url) < 0 || mkdir_p(dir.ptr) < 0)
+		goto done;
+	try_buf_addf(&path, "%s/url", dir.ptr);
+	if (stat(path.ptr, &st) < 0 &&
+	    write_file_synced(dir.ptr, path.ptr, url, strlen(url)) < 0)
+		goto done;
+	if (spool_scan(&seq, &nr, dir.ptr) < 0)
+		goto done;
+	if (nr)
+		next = seq[nr - 1] + 1;
+	try_buf_reset(&path);
+	try_buf_addf(&path, "%s/%0*llu.json", dir.ptr, SEQ_DIGITS, next);
+	if (write_file_synced(dir.ptr, path.ptr, body, len) < 0)
+		goto done;
+	ret = 0;
+done:
+	free(seq);
+	try_buf_release(&path);
+	try_buf_release(&dir);
+	return ret;
+}
+
+static int configured(const struct try_config *cfg, const char *url)
+{
+	size_t i;
+
+	for (i = 0; cfg && i < cfg->webhooks.nr; i++)
+		if (!strcmp(cfg->webhooks.items[i], url))
+			return 1;
+	return 0;
+}
+
+int try_spool_list(struct try_spool_info **out, size_t *nr,
+		   git_repository *repo, const struct try_config *cfg)
+{
+	struct try_buf root = TRY_BUF_INIT, path = TRY_BUF_INIT;
+	struct try_spool_info *list = NULL;
+	size_t n = 0, alloc = 0;
+	struct dirent *de;
+	DIR *d;
+	int ret = -1;
+
+	*out = NULL;
+	*nr = 0;
+	spool_root(&root, repo);
+	d = opendir(root.ptr);
+	if (!d) {
+		ret = 0;
+		if (errno != ENOENT) {
+			try_error_set("cannot read '%s': %s", root.ptr,
+				      strerror(errno));
+			ret = -1;
+		}
+		goto done;
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct try_buf url = TRY_BUF_INIT;
+		unsigned long long *seq = NULL;
+		size_t waiting = 0;
+
+		if (de->d_name[0] == '.')
+			continue;
+		try_buf_reset(&path);
+		try_buf_addf(&path, "%s/%s/url", root.ptr, de->d_name);
+		if (try_buf_read_file(&url, path.ptr, 1 << 16) < 0) {
+			try_buf_release(&url);
+			continue; /* not a spool folder */
+		}
+		try_buf_setlen(&path, path.len - 4);
+		if (spool_scan(&seq, &waiting, path.ptr) < 0) {
+			try_buf_release(&url);
+			closedir(d);
+			goto fail;
+		}
+		free(seq);
+		TRY_ARRAY_GROW(list, n + 1, alloc);
+		list[n].url = try_buf_detach(&url);
+		list[n].waiting = waiting;
+		list[n].configured = configured(cfg, list[n].url);
+		n++;
+	}
+	closedir(d);
+	*out = list;
+	*nr = n;
+	list = NULL;
+	n = 0;
+	ret = 0;
+	goto done;
+fail:
+	try_spool_info_free(list, n);
+	list = NULL;
+done:
+	try_buf_release(&path);
+	try_buf_release(&root);
+	return ret;
+}
+
+void try_spool_info_free(struct try_spool_info *info, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		free(info[i].url);
+	free(info);
+}
