@@ -369,9 +369,16 @@ int try_policy_check(struct try_ref_result *out, struct try_policy *p,
 	case TRY_REF_TRUNK:
 		return check_trunk(out, p, u);
 	case TRY_REF_ALLOWED:
+		out->note = "trunk.allow";
 		return 0;
 	case TRY_REF_OTHER:
 		break;
+	}
+	/* removing an old branch only brings the server closer to one trunk */
+	if (try_oid_is_zero(&u->new) && !strncmp(u->ref, "refs/heads/", 11)) {
+		out->kind = TRY_REF_ALLOWED;
+		out->note = "deleting a branch other than the trunk";
+		return 0;
 	}
 	reject(out, fmt("trunk-only: only %s takes pushes here",
 			p->cfg->trunk_ref),

@@ -54,6 +54,7 @@ struct try_ref_result {
 	int rejected;
 	char *reason;       /* why it was rejected, or NULL */
 	char *hint;         /* what to do instead, or NULL */
+	const char *note;   /* why a ref that is not the trunk was accepted */
 	enum try_lane lane; /* the lane of the new commits (trunk only) */
 	const char *lane_reason;
 	struct try_commit_lane *commits; /* the first `show` new commits */
@@ -62,8 +63,8 @@ struct try_ref_result {
 	size_t total;       /* how many new commits in all */
 	struct try_lane_tally tally;
 };
-#define TRY_REF_RESULT_INIT { TRY_REF_OTHER, 0, NULL, NULL, TRY_LANE_DARK, \
-	NULL, NULL, NULL, 0, 0, 0, TRY_LANE_TALLY_INIT }
+#define TRY_REF_RESULT_INIT { TRY_REF_OTHER, 0, NULL, NULL, NULL, \
+	TRY_LANE_DARK, NULL, NULL, NULL, 0, 0, 0, TRY_LANE_TALLY_INIT }
 
 void try_ref_result_release(struct try_ref_result *r);
 

@@ -92,8 +92,8 @@ void try_report_ref(struct try_buf *out, const char *prefix,
 		return;
 	}
 	if (r->kind == TRY_REF_ALLOWED) {
-		try_buf_addf(out, "%s%s: accepted (trunk.allow)\n", prefix,
-			     u->ref);
+		try_buf_addf(out, "%s%s: accepted (%s)\n", prefix, u->ref,
+			     r->note ? r->note : "trunk.allow");
 		return;
 	}
 	try_buf_addf(out, "%s%s: accepted, lane %s (%s), %zu commit%s\n",

@@ -282,6 +282,16 @@ test_expect_success 'deleting a tag is accepted (trunk.allow)' '
 	test_must_fail git -C "$SERVER" rev-parse --verify -q refs/tags/doomed
 '
 
+test_expect_success 'deleting an old branch is accepted, recreating it is not' '
+	git -C "$SERVER" update-ref refs/heads/old-topic "$(git -C "$SERVER" rev-parse main)" &&
+	push origin :refs/heads/old-topic &&
+	echo "try: refs/heads/old-topic: accepted (deleting a branch other than the trunk)" >expect &&
+	test_cmp expect actual &&
+	test_must_fail git -C "$SERVER" rev-parse --verify -q refs/heads/old-topic &&
+	test_must_fail push origin main:refs/heads/old-topic &&
+	test_grep "refs/heads/old-topic: rejected: trunk-only" actual
+'
+
 test_expect_success 'a tag and a trunk update in one push' '
 	(cd work && test_commit "DARK more" src/more.c && git tag v2) &&
 	push origin main v2 &&

@@ -206,6 +206,10 @@ START_TEST(test_trunk_rules)
 	ck_assert_ptr_nonnull(strstr(r.reason, "trunk-only"));
 	ck_assert_ptr_nonnull(strstr(r.hint, "DARK"));
 	try_ref_result_release(&r);
+	check(&r, &w, git_commit_id(c3), NULL, "refs/heads/old-feature");
+	ck_assert_int_eq(r.rejected, 0);
+	ck_assert_str_eq(r.note, "deleting a branch other than the trunk");
+	try_ref_result_release(&r);
 	check(&r, &w, NULL, git_commit_id(c3), "refs/tags/v1");
 	ck_assert_int_eq(r.rejected, 0);
 	ck_assert_int_eq(r.kind, TRY_REF_ALLOWED);
