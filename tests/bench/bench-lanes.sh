@@ -9,8 +9,11 @@
 #                  `git rev-list <new> --not --all` there (budget: <= 1.5)
 #   lanes-memory   peak RSS of `git lanes main` over the whole history
 #                  (budget: 64 MiB)
-# and, for information, a real `git push` of the same 3 commits into that
-# repository with and without the hook installed.
+# and, for information: hook-push again with the repository's commit-graph
+# file moved away (hook-push-nocg), and a real `git push` of the same 3
+# commits into such a repository with and without the hook installed
+# (push-e2e).  The history is in the state gc leaves (see gen-history.sh);
+# BENCH_REFS changes the number of refs.
 #
 # Also checks, once, that `git lanes main --json` gives every generated commit
 # the lane its generator meant (DARK subjects, config-only commits, code); a
