@@ -14,6 +14,7 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/libexec/try
+MANDIR ?= $(PREFIX)/share/man
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O2 -g
@@ -121,10 +122,13 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
 	install -m 755 $(CMDS) $(DESTDIR)$(BINDIR)
 	install -m 755 $(HOOKS) $(DESTDIR)$(LIBEXECDIR)
+	install -d $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(CMDS)))
 	rm -f $(addprefix $(DESTDIR)$(LIBEXECDIR)/,$(notdir $(HOOKS)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard man/*.1)))
 	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
 
 clean:

@@ -27,6 +27,7 @@ need_cmd python3 python3
 need_cmd buildbot buildbot
 need_cmd buildbot-worker buildbot-worker
 need_cmd curl curl
+need_cmd man man-db
 [ -f /usr/lib/git-core/git-http-backend ] || missing="$missing git"
 [ -z "$missing" ] && exit 0
 
