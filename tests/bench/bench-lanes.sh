@@ -12,7 +12,8 @@
 # and, for information: hook-push again with the repository's commit-graph
 # file moved away (hook-push-nocg), and a real `git push` of the same 3
 # commits into such a repository with and without the hook installed
-# (push-e2e).  The history is in the state gc leaves (see gen-history.sh);
+# (push-e2e: whatever `git trunk install --server` installs, pre-receive and
+# post-receive today).  The history is in the state gc leaves (see gen-history.sh);
 # BENCH_REFS changes the number of refs.
 #
 # Also checks, once, that `git lanes main --json` gives every generated commit
@@ -228,8 +229,10 @@ grep -q 'CODE' "$WORK/logs/push-once.txt" ||
 t_hooked=$(bench_time push-hooked 10 "$push 2>/dev/null" "$reset") ||
 	die "git push with the hook failed: $push"
 added=$(awk -v a="$t_hooked" -v b="$t_plain" 'BEGIN { printf "%.6f", a - b }')
-text="git push with hook $(fmt_time "$t_hooked")  without"
-text="$text $(fmt_time "$t_plain")  hook adds $(fmt_time "$added")  (information)"
+hooks=$(cd "$PUSH_REPO/hooks" && ls | grep -v '\.sample$' | tr '\n' ' ')
+text="git push with hooks $(fmt_time "$t_hooked")  without"
+text="$text $(fmt_time "$t_plain")  hooks add $(fmt_time "$added")"
+text="$text  (${hooks% }; information)"
 report_info push-e2e "$text" "hooked=$t_hooked" "plain=$t_plain"
 
 [ -z "$wrong" ] || die "wrong results:$wrong"
