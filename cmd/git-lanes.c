@@ -121,48 +121,11 @@ done:
 	return ret;
 }
 
-/*
- * A tree by id, keeping the last two: in newest-first order a commit's
- * parent tree is the next commit's own tree, so each is read once.
- */
-struct tree_cache {
-	git_tree *slot[2];
-	unsigned next;
-};
-
-static int cached_tree(git_tree **out, struct tree_cache *tc,
-		       git_repository *repo, const git_oid *id)
+static int collect(struct lanes *out, struct try_classifier *c,
+		   struct try_walk *walk)
 {
-	unsigned i;
-
-	*out = NULL;
-	if (try_oid_is_zero(id))
-		return 0;
-	for (i = 0; i < 2; i++) {
-		if (tc->slot[i] && git_oid_equal(git_tree_id(tc->slot[i]), id)) {
-			*out = tc->slot[i];
-			return 0;
-		}
-	}
-	git_tree_free(tc->slot[tc->next]);
-	tc->slot[tc->next] = NULL;
-	if (git_tree_lookup(&tc->slot[tc->next], repo, id) < 0) {
-		try_error_from_git("cannot read tree");
-		return -1;
-	}
-	*out = tc->slot[tc->next];
-	tc->next ^= 1;
-	return 0;
-}
-
-static int collect(struct lanes *out, git_repository *repo,
-		   struct try_classifier *c, struct try_walk *walk)
-{
-	struct tree_cache tc;
 	size_t i, n;
-	int ret = -1;
 
-	memset(&tc, 0, sizeof(tc));
 	if (try_walk_run(walk) < 0)
 		return -1;
 	n = try_walk_count(walk);
@@ -171,31 +134,15 @@ static int collect(struct lanes *out, git_repository *repo,
 	for (i = 0; i < n; i++) {
 		const struct try_walk_commit *wc = try_walk_get(walk, i);
 		struct entry *e = &out->items[i];
-		git_tree *old = NULL, *new = NULL;
-		git_oid parent_tree;
 
-		if (try_walk_parent_tree(&parent_tree, walk, wc) < 0 ||
-		    cached_tree(&new, &tc, repo, &wc->tree) < 0 ||
-		    cached_tree(&old, &tc, repo, &parent_tree) < 0)
-			goto done;
-		git_oid_cpy(&e->cl.id, &wc->id);
-		if (wc->nparents > 1)
-			e->cl.flags |= TRY_COMMIT_MERGE;
-		if (!wc->nparents)
-			e->cl.flags |= TRY_COMMIT_ROOT;
-		if (try_classify_trees(&e->cl, c, old, new, wc->subject,
-				       strlen(wc->subject)) < 0)
-			goto done;
+		if (try_walk_classify(&e->cl, walk, c, i) < 0)
+			return -1;
 		out->nr++;
 		try_lane_tally_add(&out->tally, &e->cl);
 		e->subject = wc->subject;
 		e->author = wc->author;
 	}
-	ret = 0;
-done:
-	git_tree_free(tc.slot[0]);
-	git_tree_free(tc.slot[1]);
-	return ret;
+	return 0;
 }
 
 static void print_human(const struct lanes *l)
@@ -320,7 +267,7 @@ int main(int argc, char **argv)
 	}
 	if (!nrevs && default_range(walk, repo, &cfg) < 0)
 		goto fail;
-	if (collect(&lanes, repo, classifier, walk) < 0)
+	if (collect(&lanes, classifier, walk) < 0)
 		goto fail;
 	if (json) {
 		if (print_json(&lanes) < 0)

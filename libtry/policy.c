@@ -3,6 +3,7 @@
 #include "libtry/error.h"
 #include "libtry/glob.h"
 #include "libtry/repo.h"
+#include "libtry/walk.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -199,17 +200,6 @@ static char *fmt(const char *f, ...)
 	return try_buf_detach(&b);
 }
 
-static void first_line(char **out, const git_commit *c)
-{
-	const char *msg = git_commit_message(c);
-	size_t len;
-
-	if (!msg)
-		msg = "";
-	len = strcspn(msg, "\n");
-	*out = try_xstrndup(msg, len);
-}
-
 static int oid_error(const char *what, const git_oid *id)
 {
 	char hex[GIT_OID_HEXSZ + 1];
@@ -228,15 +218,34 @@ static int lane_is_code(const struct try_lane_tally *t)
 	return try_lane_tally_lane(t, &reason) == TRY_LANE_CODE;
 }
 
+static int hide_tip(const git_oid *id, void *payload)
+{
+	return try_walk_hide(payload, id);
+}
+
+/* 1 when a listed commit has `old` as a parent: `old` is an ancestor. */
+static int reaches(const struct try_walk *walk, const git_oid *old)
+{
+	size_t i, n = try_walk_count(walk);
+
+	for (i = 0; i < n; i++) {
+		unsigned j, np;
+		const git_oid *parents = try_walk_parents(walk, i, &np);
+		for (j = 0; j < np; j++)
+			if (git_oid_equal(&parents[j], old))
+				return 1;
+	}
+	return 0;
+}
+
 static int check_trunk(struct try_ref_result *r, struct try_policy *p,
 		       const struct try_update *u)
 {
-	git_revwalk *walk = NULL;
-	git_commit *commit = NULL;
+	struct try_walk *walk = NULL;
 	git_object *obj = NULL;
-	git_oid id;
+	size_t i, n;
 	char hex[8];
-	int error, ret = -1;
+	int ret = -1;
 
 	if (try_oid_is_zero(&u->new)) {
 		reject(r, fmt("deleting the trunk is not allowed"), NULL);
@@ -253,36 +262,41 @@ static int check_trunk(struct try_ref_result *r, struct try_policy *p,
 	}
 	git_object_free(obj);
 
-	if (!try_oid_is_zero(&u->old) && !git_oid_equal(&u->old, &u->new)) {
-		error = git_graph_descendant_of(p->repo, &u->new, &u->old);
-		if (error < 0)
-			return oid_error("cannot compare with", &u->old);
-		if (!error) {
-			reject(r, fmt("non-fast-forward: the trunk only moves "
-				      "forward"),
-			       fmt("fetch, rebase your commits onto %s, and "
-				   "push again", p->cfg->trunk_ref + 11));
-			return 0;
-		}
-	}
-
-	if (git_revwalk_new(&walk, p->repo) < 0)
-		goto git_fail;
-	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL);
-	if (git_revwalk_push(walk, &u->new) < 0)
-		goto git_fail;
+	/*
+	 * The new commits: `new ^old`, or for a new trunk `new` minus what
+	 * the known refs reach.  One read per commit, and unlike libgit2's
+	 * revwalk no commit-graph to load for a three-commit push.
+	 */
+	if (try_walk_new(&walk, p->repo, 0) < 0 ||
+	    try_walk_push(walk, &u->new) < 0)
+		goto done;
 	if (try_oid_is_zero(&u->old)) {
-		if (try_repo_hide_refs(walk, p->repo, p->known_prefix) < 0)
+		if (try_repo_foreach_ref_commit(p->repo, p->known_prefix,
+						hide_tip, walk) < 0)
 			goto done;
-	} else if (git_revwalk_hide(walk, &u->old) < 0) {
-		goto git_fail;
+	} else if (try_walk_hide(walk, &u->old) < 0) {
+		goto done;
+	}
+	if (try_walk_run(walk) < 0)
+		goto done;
+	n = try_walk_count(walk);
+
+	/* git runs pre-receive before its own fast-forward check */
+	if (!try_oid_is_zero(&u->old) && !git_oid_equal(&u->old, &u->new) &&
+	    !reaches(walk, &u->old)) {
+		reject(r, fmt("non-fast-forward: the trunk only moves forward"),
+		       fmt("fetch, rebase your commits onto %s, and push again",
+			   p->cfg->trunk_branch));
+		ret = 0;
+		goto done;
 	}
 
-	while ((error = git_revwalk_next(&id, walk)) == 0) {
+	r->total = n;
+	for (i = 0; i < n; i++) {
+		const struct try_walk_commit *wc = try_walk_get(walk, i);
 		struct try_commit_lane cl = TRY_COMMIT_LANE_INIT;
 		int show = r->nr < p->show;
 		int dark = 0;
-		const char *msg;
 
 		if (p->deadline_ms && try_now_ms() > p->deadline_ms) {
 			try_error_set("deadline of %d s passed (trunk.timeout)",
@@ -290,38 +304,27 @@ static int check_trunk(struct try_ref_result *r, struct try_policy *p,
 			ret = TRY_ETIMEOUT;
 			goto done;
 		}
-		if (git_commit_lookup(&commit, p->repo, &id) < 0) {
-			oid_error("missing commit", &id);
-			goto done;
-		}
-		r->total++;
-		git_oid_tostr(hex, sizeof(hex), &id);
-		if (git_commit_parentcount(commit) > 1 && !p->cfg->allow_merges) {
+		git_oid_tostr(hex, sizeof(hex), &wc->id);
+		if (wc->nparents > 1 && !p->cfg->allow_merges) {
 			reject(r, fmt("merge commit %s: the trunk takes a "
 				      "straight line (trunk.allowMerges is "
 				      "false)", hex),
 			       fmt("rebase onto %s instead of merging",
-				   p->cfg->trunk_ref + 11));
+				   p->cfg->trunk_branch));
 			ret = 0;
 			goto done;
 		}
-
 		if (!show && lane_is_code(&r->tally)) {
 			/* the lane is CODE already: only a dark commit can
 			 * still break a rule */
-			msg = git_commit_message(commit);
-			if (!msg)
-				msg = "";
-			if (try_classifier_is_dark(&dark, p->classifier, msg,
-						   strcspn(msg, "\n")) < 0)
+			if (try_classifier_is_dark(&dark, p->classifier,
+						   wc->subject,
+						   strlen(wc->subject)) < 0)
 				goto done;
-			if (!dark) {
-				git_commit_free(commit);
-				commit = NULL;
+			if (!dark)
 				continue;
-			}
 		}
-		if (try_classify_commit(&cl, p->classifier, commit) < 0)
+		if (try_walk_classify(&cl, walk, p->classifier, i) < 0)
 			goto done;
 		try_lane_tally_add(&r->tally, &cl);
 		if (cl.flags & TRY_COMMIT_DARK_CONFIG) {
@@ -338,24 +341,16 @@ static int check_trunk(struct try_ref_result *r, struct try_policy *p,
 			r->subjects = try_xrealloc(r->subjects,
 						   r->alloc * sizeof(char *));
 			r->commits[r->nr] = cl;
-			first_line(&r->subjects[r->nr], commit);
+			r->subjects[r->nr] = try_xstrdup(wc->subject);
 			r->nr++;
 		} else {
 			try_commit_lane_release(&cl);
 		}
-		git_commit_free(commit);
-		commit = NULL;
 	}
-	if (error != GIT_ITEROVER)
-		goto git_fail;
 	r->lane = try_lane_tally_lane(&r->tally, &r->lane_reason);
 	ret = 0;
-	goto done;
-git_fail:
-	try_error_from_git("cannot walk the new commits");
 done:
-	git_commit_free(commit);
-	git_revwalk_free(walk);
+	try_walk_free(walk);
 	return ret;
 }
 

@@ -82,19 +82,20 @@ done:
 	return ret;
 }
 
-int try_repo_hide_refs(git_revwalk *walk, git_repository *repo,
-		       const char *prefix)
+int try_repo_foreach_ref_commit(git_repository *repo, const char *prefix,
+				int (*cb)(const git_oid *id, void *payload),
+				void *payload)
 {
 	size_t plen = prefix ? strlen(prefix) : 0;
 	git_reference_iterator *it = NULL;
 	git_reference *ref;
-	int error, ret = -1;
+	int error, ret = 0;
 
 	if (git_reference_iterator_new(&it, repo) < 0) {
 		try_error_from_git("cannot list references");
 		return -1;
 	}
-	for (;;) {
+	while (!ret) {
 		git_reference *resolved = NULL;
 		git_object *obj = NULL;
 
@@ -106,28 +107,19 @@ int try_repo_hide_refs(git_revwalk *walk, git_repository *repo,
 			if (error == GIT_ENOTFOUND || error == GIT_EINVALID)
 				continue;
 			try_error_from_git("cannot list references");
-			goto done;
+			ret = -1;
+			break;
 		}
-		if (plen && strncmp(git_reference_name(ref), prefix, plen)) {
-			git_reference_free(ref);
-			continue;
-		}
-		if (git_reference_resolve(&resolved, ref) == 0 &&
-		    git_reference_peel(&obj, resolved, GIT_OBJECT_COMMIT) == 0 &&
-		    git_revwalk_hide(walk, git_object_id(obj)) < 0) {
-			git_object_free(obj);
-			git_reference_free(resolved);
-			git_reference_free(ref);
-			try_error_from_git("cannot walk history");
-			goto done;
-		}
+		if ((!plen || !strncmp(git_reference_name(ref), prefix, plen)) &&
+		    git_reference_resolve(&resolved, ref) == 0 &&
+		    git_reference_peel(&obj, resolved, GIT_OBJECT_COMMIT) == 0)
+			ret = cb(git_object_id(obj), payload);
 		git_object_free(obj);
 		git_reference_free(resolved);
 		git_reference_free(ref);
 	}
-	git_error_clear();
-	ret = 0;
-done:
+	if (!ret)
+		git_error_clear();
 	git_reference_iterator_free(it);
 	return ret;
 }

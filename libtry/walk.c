@@ -37,6 +37,8 @@ struct try_walk {
 	size_t seq;
 	size_t *out;     /* indices, in output order */
 	size_t out_nr, out_alloc;
+	git_tree *trees[2]; /* the last two root trees read */
+	unsigned next_tree;
 };
 
 int try_walk_new(struct try_walk **out, git_repository *repo, unsigned flags)
@@ -72,6 +74,8 @@ void try_walk_free(struct try_walk *w)
 	free(w->parent_ids);
 	free(w->queue);
 	free(w->out);
+	git_tree_free(w->trees[0]);
+	git_tree_free(w->trees[1]);
 	git_odb_free(w->odb);
 	free(w);
 }
@@ -412,4 +416,62 @@ int try_walk_parent_tree(git_oid *out, struct try_walk *w,
 		return -1;
 	git_oid_cpy(out, &w->nodes[p].c.tree);
 	return 0;
+}
+
+const git_oid *try_walk_parents(const struct try_walk *w, size_t i,
+				unsigned *nr)
+{
+	const struct node *n = &w->nodes[w->out[i]];
+
+	*nr = n->c.nparents;
+	return n->c.nparents ? &w->parent_ids[n->parents] : NULL;
+}
+
+/* A root tree through the two-slot cache; borrowed; NULL for zeros. */
+static int cached_tree(git_tree **out, struct try_walk *w, const git_oid *id)
+{
+	static const git_oid zero;
+	unsigned i;
+
+	*out = NULL;
+	if (git_oid_equal(id, &zero))
+		return 0;
+	for (i = 0; i < 2; i++) {
+		if (w->trees[i] && git_oid_equal(git_tree_id(w->trees[i]), id)) {
+			*out = w->trees[i];
+			return 0;
+		}
+	}
+	git_tree_free(w->trees[w->next_tree]);
+	w->trees[w->next_tree] = NULL;
+	if (git_tree_lookup(&w->trees[w->next_tree], w->repo, id) < 0) {
+		try_error_from_git("cannot read tree");
+		return -1;
+	}
+	*out = w->trees[w->next_tree];
+	w->next_tree ^= 1;
+	return 0;
+}
+
+int try_walk_classify(struct try_commit_lane *out, struct try_walk *w,
+		      struct try_classifier *c, size_t i)
+{
+	const struct try_walk_commit *wc = try_walk_get(w, i);
+	git_tree *old = NULL, *new = NULL;
+	git_oid parent_tree;
+
+	out->flags = 0;
+	out->path = NULL;
+	git_oid_cpy(&out->id, &wc->id);
+	if (wc->nparents > 1)
+		out->flags |= TRY_COMMIT_MERGE;
+	if (!wc->nparents)
+		out->flags |= TRY_COMMIT_ROOT;
+	/* the new tree first: it stays cached for the next commit */
+	if (try_walk_parent_tree(&parent_tree, w, wc) < 0 ||
+	    cached_tree(&new, w, &wc->tree) < 0 ||
+	    cached_tree(&old, w, &parent_tree) < 0)
+		return -1;
+	return try_classify_trees(out, c, old, new, wc->subject,
+				  strlen(wc->subject));
 }

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "libtry/classify.h"
+
 /*
  * A history walk made for classifying many commits: every commit object is
  * read and inflated once, and yields what the classifier and the reports
@@ -53,6 +55,18 @@ int try_walk_run(struct try_walk *w);
 size_t try_walk_count(const struct try_walk *w);
 /* Borrowed; valid until the walk is freed. */
 const struct try_walk_commit *try_walk_get(const struct try_walk *w, size_t i);
+
+/* The parents of the `i`th commit; `*nr` of them.  Borrowed. */
+const git_oid *try_walk_parents(const struct try_walk *w, size_t i,
+				unsigned *nr);
+
+/*
+ * Classifies the `i`th commit against its first parent.  The walk keeps the
+ * last two root trees: newest first, a commit's parent tree is the next
+ * commit's own, so each tree is read once.
+ */
+int try_walk_classify(struct try_commit_lane *out, struct try_walk *w,
+		      struct try_classifier *c, size_t i);
 
 /*
  * The tree of `c`'s first parent (zeros for a root commit), from the walk
