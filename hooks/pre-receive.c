@@ -9,6 +9,8 @@
 #include "libtry/classify.h"
 #include "libtry/config.h"
 #include "libtry/error.h"
+#include "libtry/events.h"
+#include "libtry/hold.h"
 #include "libtry/policy.h"
 #include "libtry/repo.h"
 #include "libtry/report.h"
@@ -27,7 +29,9 @@ static const char usage_text[] =
 	"\n"
 	"git's pre-receive hook: accepts fast-forwards of the trunk and refs\n"
 	"matching trunk.allow, rejects everything else, and tells the pusher\n"
-	"the deploy lane (DARK, CONFIG, CODE) of the new commits.\n"
+	"the deploy lane (DARK, CONFIG, CODE) of the new commits.  A lane held\n"
+	"with 'git lanes hold' takes no trunk update unless it is pushed with\n"
+	"-o lanes.fix; refs/lanes/holds/<lane> take pushes from lanes.holders.\n"
 	"Install it with 'git trunk install --server <repository>'.\n"
 	"\n"
 	"exit codes: 0 accepted, 1 rejected, 128 internal error\n";
@@ -67,6 +71,12 @@ static void report(const struct try_update *u, const struct try_ref_result *r)
 	struct try_buf b = TRY_BUF_INIT;
 
 	try_report_ref(&b, "try: ", prefix_reject(), u, r);
+	if (r->fix_passed) {
+		try_buf_addf(&b, "try: %s: passing the hold on %s (lanes.fix): ",
+			     u->ref, try_hold_scope_key(r->hold->scope));
+		try_hold_describe(&b, r->hold);
+		try_buf_addch(&b, '\n');
+	}
 	fputs(b.ptr, stderr);
 	try_buf_release(&b);
 }
@@ -79,6 +89,8 @@ int main(int argc, char **argv)
 	struct try_policy policy;
 	struct try_buf input = TRY_BUF_INIT;
 	struct try_update *updates = NULL;
+	struct try_holds holds = TRY_HOLDS_INIT;
+	char *pusher = NULL;
 	size_t nr = 0, i;
 	int rc = 0;
 
@@ -111,10 +123,12 @@ int main(int argc, char **argv)
 
 	if (try_classifier_new(&classifier, repo, &cfg) < 0 ||
 	    try_buf_read_fd(&input, 0, MAX_INPUT) < 0 ||
-	    try_updates_parse(&updates, &nr, input.ptr, input.len) < 0) {
+	    try_updates_parse(&updates, &nr, input.ptr, input.len) < 0 ||
+	    try_holds_load(&holds, repo, TRY_HOLD_REFS) < 0) {
 		rc = fail(try_error_last());
 		goto done;
 	}
+	try_events_pusher(&pusher);
 
 	memset(&policy, 0, sizeof(policy));
 	policy.repo = repo;
@@ -122,6 +136,9 @@ int main(int argc, char **argv)
 	policy.classifier = classifier;
 	policy.deadline_ms = try_now_ms() + (int64_t)cfg.timeout * 1000;
 	policy.show = SHOW_COMMITS;
+	policy.holds = &holds;
+	policy.fix = try_events_push_option("lanes.fix");
+	policy.pusher = pusher;
 
 	for (i = 0; i < nr; i++) {
 		struct try_ref_result r = TRY_REF_RESULT_INIT;
@@ -142,6 +159,8 @@ int main(int argc, char **argv)
 	}
 done:
 	alarm(0);
+	free(pusher);
+	try_holds_release(&holds);
 	try_updates_free(updates, nr);
 	try_buf_release(&input);
 	try_classifier_free(classifier);

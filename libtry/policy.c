@@ -2,6 +2,7 @@
 #include "libtry/buf.h"
 #include "libtry/error.h"
 #include "libtry/glob.h"
+#include "libtry/hold.h"
 #include "libtry/repo.h"
 #include "libtry/walk.h"
 
@@ -175,6 +176,10 @@ enum try_ref_kind try_policy_ref_kind(const struct try_config *cfg,
 
 	if (!strcmp(ref, cfg->trunk_ref))
 		return TRY_REF_TRUNK;
+	if (!strncmp(ref, TRY_HOLD_REFS, strlen(TRY_HOLD_REFS)))
+		return TRY_REF_HOLD;
+	if (!strncmp(ref, TRY_LANES_REFS, strlen(TRY_LANES_REFS)))
+		return TRY_REF_LANES;
 	for (i = 0; i < cfg->allow.nr; i++)
 		if (try_glob_match(cfg->allow.items[i], ref, 0))
 			return TRY_REF_ALLOWED;
@@ -354,17 +359,96 @@ done:
 	return ret;
 }
 
+/* A trunk update of a held lane waits, unless it is a fix. */
+static void check_holds(struct try_ref_result *r, struct try_policy *p)
+{
+	struct try_buf b = TRY_BUF_INIT;
+	const struct try_hold *h;
+
+	if (r->rejected || !p->holds)
+		return;
+	h = try_holds_blocking(p->holds, r->lane);
+	if (!h)
+		return;
+	r->hold = h;
+	if (p->fix) {
+		r->fix_passed = 1;
+		return;
+	}
+	if (h->scope == TRY_HOLD_ALL)
+		try_buf_adds(&b, "all lanes are ");
+	else
+		try_buf_addf(&b, "lane %s is ", try_lane_name(r->lane));
+	try_hold_describe(&b, h);
+	reject(r, try_buf_detach(&b),
+	       fmt("a fix passes with 'git push -o lanes.fix'; the hold ends "
+		   "with 'git lanes release %s'", try_hold_scope_key(h->scope)));
+}
+
+/* refs/lanes/holds/<lane>: set or released by lanes.holders. */
+static int check_hold_ref(struct try_ref_result *r, struct try_policy *p,
+			  const struct try_update *u)
+{
+	const char *name = u->ref + strlen(TRY_HOLD_REFS);
+	enum try_hold_scope scope;
+	git_object *obj = NULL;
+
+	if (try_hold_scope_parse(&scope, name) < 0 ||
+	    strcmp(name, try_hold_scope_key(scope))) {
+		reject(r, fmt("no lane '%s' to hold", name),
+		       fmt("hold code, config, dark or all: "
+			   "'git lanes hold <lane> -m <reason>'"));
+		return 0;
+	}
+	if (p->pusher && !try_hold_may_hold(p->cfg, p->pusher)) {
+		reject(r, fmt("%s may not hold or release lanes "
+			      "(lanes.holders)", p->pusher),
+		       fmt("ask one of the lanes.holders"));
+		return 0;
+	}
+	/* accepted: reported like any other ref that is not the trunk */
+	if (try_oid_is_zero(&u->new)) {
+		r->kind = TRY_REF_ALLOWED;
+		r->note = "hold released";
+		return 0;
+	}
+	if (git_object_lookup(&obj, p->repo, &u->new, GIT_OBJECT_ANY) < 0)
+		return oid_error("missing object", &u->new);
+	if (git_object_type(obj) != GIT_OBJECT_COMMIT)
+		reject(r, fmt("a hold must be a commit, not a %s",
+			      git_object_type2string(git_object_type(obj))),
+		       fmt("use 'git lanes hold %s -m <reason>'", name));
+	else {
+		r->kind = TRY_REF_ALLOWED;
+		r->note = "hold set";
+	}
+	git_object_free(obj);
+	return 0;
+}
+
 int try_policy_check(struct try_ref_result *out, struct try_policy *p,
 		     const struct try_update *u)
 {
+	int ret;
+
 	memset(out, 0, sizeof(*out));
 	out->kind = try_policy_ref_kind(p->cfg, u->ref);
 	out->lane_reason = "";
 	switch (out->kind) {
 	case TRY_REF_TRUNK:
-		return check_trunk(out, p, u);
+		ret = check_trunk(out, p, u);
+		if (ret == 0)
+			check_holds(out, p);
+		return ret;
 	case TRY_REF_ALLOWED:
 		out->note = "trunk.allow";
+		return 0;
+	case TRY_REF_HOLD:
+		return check_hold_ref(out, p, u);
+	case TRY_REF_LANES:
+		reject(out, fmt("%s is reserved for holds", TRY_LANES_REFS),
+		       fmt("holds are %s<lane>: 'git lanes hold <lane> -m "
+			   "<reason>'", TRY_HOLD_REFS));
 		return 0;
 	case TRY_REF_OTHER:
 		break;

@@ -46,7 +46,12 @@ enum try_ref_kind {
 	TRY_REF_TRUNK,   /* the trunk branch */
 	TRY_REF_ALLOWED, /* matches trunk.allow */
 	TRY_REF_OTHER,   /* anything else: rejected */
+	TRY_REF_HOLD,    /* refs/lanes/holds/<lane>: for lanes.holders */
+	TRY_REF_LANES,   /* anything else under refs/lanes/: rejected */
 };
+
+struct try_hold;
+struct try_holds;
 
 /* The policy's answer for one ref update. */
 struct try_ref_result {
@@ -62,9 +67,16 @@ struct try_ref_result {
 	size_t nr, alloc;
 	size_t total;       /* how many new commits in all */
 	struct try_lane_tally tally;
+	/*
+	 * The hold on the update's lane (borrowed from the policy's holds):
+	 * why it was rejected, or, when `fix_passed`, what lanes.fix passed.
+	 */
+	const struct try_hold *hold;
+	int fix_passed;
 };
 #define TRY_REF_RESULT_INIT { TRY_REF_OTHER, 0, NULL, NULL, NULL, \
-	TRY_LANE_DARK, NULL, NULL, NULL, 0, 0, 0, TRY_LANE_TALLY_INIT }
+	TRY_LANE_DARK, NULL, NULL, NULL, 0, 0, 0, TRY_LANE_TALLY_INIT, \
+	NULL, 0 }
 
 void try_ref_result_release(struct try_ref_result *r);
 
@@ -80,6 +92,18 @@ struct try_policy {
 	 * gives the remote's tracking refs, "refs/remotes/<remote>/".
 	 */
 	const char *known_prefix;
+	/*
+	 * The server's holds (hold.h): a trunk update whose lane is held is
+	 * rejected, unless `fix` (the push option lanes.fix).  NULL: no
+	 * holds are checked (a client).
+	 */
+	const struct try_holds *holds;
+	int fix;
+	/*
+	 * Who pushes, for lanes.holders on refs/lanes/holds/<lane>; NULL: not
+	 * checked (a client does not know what the server will see).
+	 */
+	const char *pusher;
 };
 
 /* Which rule set applies to `ref`. */

@@ -1,0 +1,536 @@
+#include "libtry/hold.h"
+#include "libtry/buf.h"
+#include "libtry/error.h"
+#include "libtry/report.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char *const scope_keys[TRY_HOLD_SCOPES] = {
+	"dark", "config", "code", "all"
+};
+
+const char *try_hold_scope_key(enum try_hold_scope s)
+{
+	return (unsigned)s < TRY_HOLD_SCOPES ? scope_keys[s] : "?";
+}
+
+int try_hold_scope_parse(enum try_hold_scope *out, const char *s)
+{
+	int i;
+
+	for (i = 0; i < TRY_HOLD_SCOPES; i++) {
+		if (!strcasecmp(s, scope_keys[i])) {
+			*out = (enum try_hold_scope)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void try_hold_release(struct try_hold *hold)
+{
+	free(hold->reason);
+	free(hold->who);
+	hold->reason = hold->who = NULL;
+}
+
+void try_holds_release(struct try_holds *holds)
+{
+	size_t i;
+
+	for (i = 0; i < holds->nr; i++)
+		try_hold_release(&holds->items[i]);
+	free(holds->items);
+	memset(holds, 0, sizeof(*holds));
+}
+
+/* The value of trailer `key` in `block` (lines "Key: value"), or NULL. */
+static char *trailer(const char *block, size_t len, const char *key)
+{
+	size_t klen = strlen(key);
+	const char *p = block, *end = block + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (l > klen && !strncasecmp(p, key, klen) && p[klen] == ':') {
+			const char *v = p + klen + 1;
+			while (v < p + l && *v == ' ')
+				v++;
+			return try_xstrndup(v, (size_t)(p + l - v));
+		}
+		p += l + 1;
+	}
+	return NULL;
+}
+
+static int is_trailer_block(const char *block, size_t len)
+{
+	static const char *const keys[] = { "Lanes-Hold:", "Held-By:",
+					    "Held-Since:", NULL };
+	const char *p = block, *end = block + len;
+	int found = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p), i;
+		int known = 0;
+
+		for (i = 0; keys[i]; i++)
+			if (l >= strlen(keys[i]) &&
+			    !strncasecmp(p, keys[i], strlen(keys[i])))
+				known = 1;
+		if (l && !known)
+			return 0;
+		found |= known;
+		p += l + 1;
+	}
+	return found;
+}
+
+static int64_t parse_iso(const char *s)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	end = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	if (!end || (*end && strcmp(end, "Z")))
+		return -1;
+	return (int64_t)timegm(&tm);
+}
+
+static char *trimmed(const char *s, size_t len)
+{
+	while (len && (*s == '\n' || *s == ' ')) {
+		s++;
+		len--;
+	}
+	while (len && (s[len - 1] == '\n' || s[len - 1] == ' '))
+		len--;
+	return try_xstrndup(s, len);
+}
+
+void try_hold_parse(struct try_hold *out, const git_commit *commit)
+{
+	const char *msg = git_commit_message(commit);
+	const git_signature *committer = git_commit_committer(commit);
+	const char *subject_end, *body, *body_end, *last;
+	size_t len;
+	char *since;
+
+	if (!msg)
+		msg = "";
+	len = strlen(msg);
+	while (len && msg[len - 1] == '\n')
+		len--;
+	git_oid_cpy(&out->id, git_commit_id(commit));
+	out->reason = out->who = NULL;
+
+	/* the trailers: the last paragraph, when it is one */
+	body_end = msg + len;
+	last = NULL;
+	{
+		const char *p = msg;
+		while ((p = memmem(p, (size_t)(msg + len - p), "\n\n", 2))) {
+			last = p;
+			p += 2;
+		}
+	}
+	if (last && is_trailer_block(last + 2, (size_t)(msg + len - last - 2))) {
+		body_end = last;
+		out->who = trailer(last + 2, (size_t)(msg + len - last - 2),
+				   "Held-By");
+		since = trailer(last + 2, (size_t)(msg + len - last - 2),
+				"Held-Since");
+		out->since = parse_iso(since);
+		free(since);
+	} else {
+		out->since = -1;
+	}
+	if (!out->who || !*out->who) {
+		struct try_buf b = TRY_BUF_INIT;
+		free(out->who);
+		try_buf_addf(&b, "%s <%s>", committer->name, committer->email);
+		out->who = try_buf_detach(&b);
+	}
+	if (out->since < 0)
+		out->since = (int64_t)committer->when.time;
+
+	subject_end = memchr(msg, '\n', (size_t)(body_end - msg));
+	if (!subject_end)
+		subject_end = body_end;
+	body = subject_end < body_end ? subject_end + 1 : body_end;
+	out->reason = trimmed(body, (size_t)(body_end - body));
+	if (!*out->reason) {
+		/* no body: the subject, without "hold <scope>: " */
+		const char *s = msg, *colon;
+		free(out->reason);
+		colon = memchr(s, ':', (size_t)(subject_end - s));
+		if (!strncasecmp(s, "hold ", 5) && colon)
+			s = colon + 1;
+		out->reason = trimmed(s, (size_t)(subject_end - s));
+	}
+}
+
+static int load_one(const char *name, void *payload)
+{
+	struct try_holds *holds = ((void **)payload)[0];
+	git_repository *repo = ((void **)payload)[1];
+	const char *prefix = ((void **)payload)[2];
+	enum try_hold_scope scope;
+	git_reference *ref = NULL;
+	git_object *obj = NULL;
+	struct try_hold *h;
+
+	if (try_hold_scope_parse(&scope, name + strlen(prefix)) < 0 ||
+	    strcmp(name + strlen(prefix), try_hold_scope_key(scope)))
+		return 0;
+	if (git_reference_lookup(&ref, repo, name) < 0 ||
+	    git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) < 0) {
+		git_error_clear();
+		git_reference_free(ref);
+		return 0;
+	}
+	TRY_ARRAY_GROW(holds->items, holds->nr + 1, holds->alloc);
+	h = &holds->items[holds->nr++];
+	memset(h, 0, sizeof(*h));
+	h->scope = scope;
+	try_hold_parse(h, (const git_commit *)obj);
+	git_object_free(obj);
+	git_reference_free(ref);
+	return 0;
+}
+
+static int cmp_scope(const void *a, const void *b)
+{
+	const struct try_hold *x = a, *y = b;
+	return (int)x->scope - (int)y->scope;
+}
+
+int try_holds_load(struct try_holds *out, git_repository *repo,
+		   const char *prefix)
+{
+	struct try_buf glob = TRY_BUF_INIT;
+	void *payload[3];
+	int error;
+
+	memset(out, 0, sizeof(*out));
+	payload[0] = out;
+	payload[1] = repo;
+	payload[2] = (void *)prefix;
+	try_buf_addf(&glob, "%s*", prefix);
+	error = git_reference_foreach_glob(repo, glob.ptr, load_one, payload);
+	try_buf_release(&glob);
+	if (error < 0 && error != GIT_ENOTFOUND) {
+		try_error_from_git("cannot read the holds");
+		try_holds_release(out);
+		return -1;
+	}
+	if (out->nr > 1)
+		qsort(out->items, out->nr, sizeof(*out->items), cmp_scope);
+	return 0;
+}
+
+const struct try_hold *try_holds_blocking(const struct try_holds *holds,
+					  enum try_lane lane)
+{
+	const struct try_hold *all = NULL;
+	size_t i;
+
+	for (i = 0; holds && i < holds->nr; i++) {
+		if ((int)holds->items[i].scope == (int)lane)
+			return &holds->items[i];
+		if (holds->items[i].scope == TRY_HOLD_ALL)
+			all = &holds->items[i];
+	}
+	return all;
+}
+
+/* Appends `when` as "2024-05-01 12:00 UTC", or with `iso` as
+ * "2024-05-01T12:00:00Z". */
+static void add_time(struct try_buf *out, int64_t when, int iso)
+{
+	time_t t = (time_t)when;
+	struct tm tm;
+	char buf[64];
+	size_t n;
+
+	if (!gmtime_r(&t, &tm))
+		n = 0;
+	else if (iso)
+		n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	else
+		n = strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M UTC", &tm);
+	if (!n)
+		try_buf_addf(out, "@%lld", (long long)when);
+	else
+		try_buf_adds(out, buf);
+}
+
+void try_hold_describe(struct try_buf *out, const struct try_hold *hold)
+{
+	const char *r = hold->reason ? hold->reason : "";
+
+	try_buf_adds(out, "held by ");
+	try_report_add_safe(out, hold->who, strlen(hold->who), 100);
+	try_buf_adds(out, " since ");
+	add_time(out, hold->since, 0);
+	try_buf_adds(out, ": ");
+	try_report_add_safe(out, r, strcspn(r, "\n"), 200);
+}
+
+void try_hold_message(struct try_buf *out, enum try_hold_scope scope,
+		      const char *reason, const char *who, int64_t when)
+{
+	char *r = trimmed(reason, strlen(reason));
+
+	try_buf_addf(out, "hold %s: ", try_hold_scope_key(scope));
+	try_buf_add(out, r, strcspn(r, "\n"));
+	try_buf_addf(out, "\n\n%s\n\nLanes-Hold: %s\nHeld-By: %s\nHeld-Since: ",
+		     r, try_hold_scope_key(scope), who);
+	add_time(out, when, 1);
+	try_buf_addch(out, '\n');
+	free(r);
+}
+
+void try_hold_who(char **out, git_repository *repo)
+{
+	git_signature *sig = NULL;
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	if (repo && git_signature_default(&sig, repo) == 0) {
+		struct try_buf b = TRY_BUF_INIT;
+		try_buf_addf(&b, "%s <%s>", sig->name, sig->email);
+		git_signature_free(sig);
+		*out = try_buf_detach(&b);
+		return;
+	}
+	git_error_clear();
+	if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &res) == 0 && res &&
+	    res->pw_name)
+		*out = try_xstrdup(res->pw_name);
+	else
+		*out = try_xstrdup(getenv("USER") ? getenv("USER") : "unknown");
+}
+
+int try_hold_commit(git_oid *out, git_repository *repo,
+		    enum try_hold_scope scope, const char *reason,
+		    const char *who, int64_t when)
+{
+	struct try_buf msg = TRY_BUF_INIT, name = TRY_BUF_INIT;
+	git_treebuilder *tb = NULL;
+	git_signature *sig = NULL;
+	git_tree *tree = NULL;
+	git_oid tree_id;
+	const char *lt = strchr(who, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+	int ret = -1;
+
+	/* "Name <email>" when it is that, else the whole string as name */
+	if (lt && gt) {
+		try_buf_add(&name, who, (size_t)(lt - who));
+		try_buf_rtrim(&name);
+	} else {
+		try_buf_adds(&name, who);
+	}
+	if (git_treebuilder_new(&tb, repo, NULL) < 0 ||
+	    git_treebuilder_write(&tree_id, tb) < 0 ||
+	    git_tree_lookup(&tree, repo, &tree_id) < 0)
+		goto git_fail;
+	{
+		char *email = lt && gt ? try_xstrndup(lt + 1,
+						      (size_t)(gt - lt - 1)) :
+					 try_xstrdup("");
+		int error = git_signature_new(&sig, name.len ? name.ptr : "?",
+					      email, (git_time_t)when, 0);
+		free(email);
+		if (error < 0)
+			goto git_fail;
+	}
+	try_hold_message(&msg, scope, reason, who, when);
+	if (git_commit_create(out, repo, NULL, sig, sig, NULL, msg.ptr, tree,
+			      0, NULL) < 0)
+		goto git_fail;
+	ret = 0;
+	goto done;
+git_fail:
+	try_error_from_git("cannot write the hold commit");
+done:
+	git_signature_free(sig);
+	git_tree_free(tree);
+	git_treebuilder_free(tb);
+	try_buf_release(&msg);
+	try_buf_release(&name);
+	return ret;
+}
+
+int try_hold_may_hold(const struct try_config *cfg, const char *user)
+{
+	size_t i, ulen = strlen(user);
+
+	if (!cfg->holders.nr)
+		return 1;
+	for (i = 0; i < cfg->holders.nr; i++) {
+		const char *p = cfg->holders.items[i];
+		while (*p) {
+			size_t n;
+			p += strspn(p, " \t,");
+			n = strcspn(p, " \t,");
+			if (n && n == ulen && !strncmp(p, user, n))
+				return 1;
+			p += n;
+		}
+	}
+	return 0;
+}
+
+/* Runs `git <argv...>` in `repo`: its exit code, or -1 with a message
+ * when it cannot run or dies by a signal. */
+static int run_git(git_repository *repo, const char *const *args)
+{
+	const char *dir = git_repository_workdir(repo);
+	const char *argv[16];
+	size_t n = 0, i;
+	pid_t pid;
+	int status, error;
+
+	argv[n++] = "git";
+	argv[n++] = "-C";
+	argv[n++] = dir ? dir : git_repository_path(repo);
+	for (i = 0; args[i] && n < 15; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	error = posix_spawnp(&pid, "git", NULL, NULL, (char *const *)argv,
+			     environ);
+	if (error) {
+		try_error_set("cannot run git: %s", strerror(error));
+		return -1;
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			try_error_set("cannot wait for git: %s",
+				      strerror(errno));
+			return -1;
+		}
+	}
+	if (!WIFEXITED(status)) {
+		try_error_set("'git %s' died", args[0]);
+		return -1;
+	}
+	return WEXITSTATUS(status);
+}
+
+int try_hold_set(git_repository *repo, const char *remote,
+		 enum try_hold_scope scope, const git_oid *id, int force)
+{
+	struct try_buf ref = TRY_BUF_INIT, spec = TRY_BUF_INIT;
+	git_reference *r = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	int ret = -1;
+
+	try_buf_addf(&ref, "%s%s", TRY_HOLD_REFS, try_hold_scope_key(scope));
+	if (git_repository_is_bare(repo)) {
+		/* the server itself: no hook to pass, write the ref */
+		if (id) {
+			if (!force && git_reference_lookup(&r, repo,
+							   ref.ptr) == 0) {
+				try_error_set("%s is held already; release it "
+					      "first, or replace the hold "
+					      "with --force",
+					      try_hold_scope_key(scope));
+				goto done;
+			}
+			git_reference_free(r);
+			r = NULL;
+			if (git_reference_create(&r, repo, ref.ptr, id, 1,
+						 "git lanes hold") < 0)
+				goto git_fail;
+		} else {
+			if (git_reference_lookup(&r, repo, ref.ptr) < 0) {
+				try_error_set("%s is not held",
+					      try_hold_scope_key(scope));
+				ret = TRY_ENOTFOUND;
+				goto done;
+			}
+			if (git_reference_delete(r) < 0)
+				goto git_fail;
+		}
+		ret = 0;
+		goto done;
+	}
+
+	if (id) {
+		git_oid_tostr(hex, sizeof(hex), id);
+		try_buf_addf(&spec, "%s%s:%s", force ? "+" : "", hex, ref.ptr);
+	} else {
+		try_buf_addf(&spec, ":%s", ref.ptr);
+	}
+	{
+		const char *args[] = { "push", "--quiet", "--no-verify", remote,
+				       spec.ptr, NULL };
+		int code = run_git(repo, args);
+		if (code) {
+			try_error_set("cannot %s %s on '%s': git push %s",
+				      id ? "hold" : "release",
+				      try_hold_scope_key(scope), remote,
+				      code == 1 ? "was refused" : "failed");
+			/* git push exits 1 when a ref is refused */
+			ret = code == 1 ? TRY_HOLD_EREJECTED : -1;
+			goto done;
+		}
+	}
+	/* keep the clone's view of the remote's holds current */
+	try_buf_reset(&ref);
+	try_buf_addf(&ref, "%s%s/%s", TRY_HOLD_REMOTE_REFS, remote,
+		     try_hold_scope_key(scope));
+	if (id) {
+		if (git_reference_create(&r, repo, ref.ptr, id, 1,
+					 "git lanes hold") < 0)
+			goto git_fail;
+	} else if (git_reference_lookup(&r, repo, ref.ptr) == 0 &&
+		   git_reference_delete(r) < 0) {
+		goto git_fail;
+	}
+	git_error_clear();
+	ret = 0;
+	goto done;
+git_fail:
+	try_error_from_git(ref.ptr);
+done:
+	git_reference_free(r);
+	try_buf_release(&spec);
+	try_buf_release(&ref);
+	return ret;
+}
+
+int try_holds_fetch(git_repository *repo, const char *remote)
+{
+	struct try_buf spec = TRY_BUF_INIT;
+	int ret;
+
+	try_buf_addf(&spec, "+%s*:%s%s/*", TRY_HOLD_REFS, TRY_HOLD_REMOTE_REFS,
+		     remote);
+	{
+		const char *args[] = { "fetch", "--quiet", "--prune",
+				       "--no-tags", "--no-write-fetch-head",
+				       remote, spec.ptr, NULL };
+		ret = run_git(repo, args) ? -1 : 0;
+	}
+	if (ret < 0)
+		try_error_set("cannot fetch the holds of '%s' (git fetch "
+			      "failed)", remote);
+	try_buf_release(&spec);
+	return ret;
+}
