@@ -16,16 +16,18 @@
 #include "libtry/config.h"
 #include "libtry/error.h"
 #include "libtry/events.h"
+#include "libtry/http.h"
 #include "libtry/journal.h"
 #include "libtry/policy.h"
 #include "libtry/repo.h"
 #include "libtry/report.h"
 
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_INPUT (64u << 20)
+#define MAX_HOOK_INPUT (64u << 20)
 
 static const char usage_text[] =
 	"usage: try-post-receive < <old> <new> <ref> lines\n"
@@ -55,6 +57,29 @@ static int fail(const char *what)
 	return 128;
 }
 
+static void deliver(git_repository *repo, const struct try_config *cfg,
+		    const char *url, int64_t deadline)
+{
+	struct try_delivery d = TRY_DELIVERY_INIT;
+	struct try_buf msg = TRY_BUF_INIT;
+	char *shown = try_http_url_display(url);
+
+	if (try_webhook_flush(&d, repo, cfg, url, deadline) < 0) {
+		try_buf_addf(&msg, "webhook %s: %s", shown, try_error_last());
+		say("warning", msg.ptr);
+	} else if (d.waiting && !d.busy) {
+		/* busy: another push is delivering, ours included */
+		try_buf_addf(&msg, "%s; %zu event%s for %s kept in the spool "
+			     "(next push, or 'git lanes flush')",
+			     d.error ? d.error : "webhook: not delivered",
+			     d.waiting, d.waiting == 1 ? "" : "s", shown);
+		say("warning", msg.ptr);
+	}
+	free(shown);
+	try_buf_release(&msg);
+	try_delivery_release(&d);
+}
+
 int main(int argc, char **argv)
 {
 	git_repository *repo = NULL;
@@ -80,7 +105,7 @@ int main(int argc, char **argv)
 	git_libgit2_init();
 	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)(16 << 20));
 
-	if (try_buf_read_fd(&input, 0, MAX_INPUT) < 0 ||
+	if (try_buf_read_fd(&input, 0, MAX_HOOK_INPUT) < 0 ||
 	    try_updates_parse(&updates, &nr, input.ptr, input.len) < 0 ||
 	    try_repo_open(&repo, NULL, TRY_REPO_HOOK) < 0 ||
 	    try_config_load(&cfg, repo) < 0) {
@@ -165,6 +190,20 @@ event_fail:
 		try_buf_addf(&msg, "lane events may be lost: %s",
 			     try_error_last());
 		rc = fail(msg.ptr);
+	}
+
+	/*
+	 * Deliver what waits for each webhook, ours last, within
+	 * lanes.webhookTimeout: what is not taken stays for the next push.
+	 */
+	if (cfg.webhooks.nr) {
+		int64_t deadline = try_now_ms() +
+				   (int64_t)cfg.webhook_timeout * 1000;
+
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		for (j = 0; j < cfg.webhooks.nr; j++)
+			deliver(repo, &cfg, cfg.webhooks.items[j], deadline);
+		curl_global_cleanup();
 	}
 done:
 	for (i = 0; i < nlines; i++)

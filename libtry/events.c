@@ -1,6 +1,8 @@
 #include "libtry/events.h"
 #include "libtry/buf.h"
 #include "libtry/error.h"
+#include "libtry/http.h"
+#include "libtry/repo.h"
 #include "libtry/report.h"
 
 #include <dirent.h>
@@ -12,6 +14,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -626,4 +629,235 @@ void try_spool_info_free(struct try_spool_info *info, size_t nr)
 	for (i = 0; i < nr; i++)
 		free(info[i].url);
 	free(info);
+}
+
+void try_delivery_release(struct try_delivery *d)
+{
+	free(d->error);
+	memset(d, 0, sizeof(*d));
+}
+
+static void delivery_error(struct try_delivery *d, const char *msg)
+{
+	free(d->error);
+	d->error = try_xstrdup(msg);
+}
+
+/* The shared secret of lanes.webhookSecretFile (relative to the git
+ * directory), without a final newline; empty when none is set. */
+static int read_secret(struct try_buf *out, git_repository *repo,
+		       const struct try_config *cfg)
+{
+	struct try_buf path = TRY_BUF_INIT;
+	int ret = 0;
+
+	if (!cfg->webhook_secret_file)
+		return 0;
+	if (cfg->webhook_secret_file[0] != '/') {
+		try_buf_adds(&path, git_repository_path(repo));
+		if (path.len && path.ptr[path.len - 1] != '/')
+			try_buf_addch(&path, '/');
+	}
+	try_buf_adds(&path, cfg->webhook_secret_file);
+	if (try_buf_read_file(out, path.ptr, 1 << 16) < 0) {
+		try_error_set("lanes.webhookSecretFile: %s", try_error_last());
+		ret = -1;
+	} else {
+		while (out->len && (out->ptr[out->len - 1] == '\n' ||
+				    out->ptr[out->len - 1] == '\r'))
+			try_buf_setlen(out, out->len - 1);
+		if (!out->len) {
+			try_error_set("lanes.webhookSecretFile: '%s' is empty",
+				      path.ptr);
+			ret = -1;
+		}
+	}
+	try_buf_release(&path);
+	return ret;
+}
+
+/* Takes the delivery lock of `dir`, waiting until `deadline_ms` at most
+ * (0: for as long as it takes).  1 when taken, 0 when busy, -1 on error. */
+static int lock_spool(int *fd, const char *dir, int64_t deadline_ms)
+{
+	struct try_buf path = TRY_BUF_INIT;
+
+	try_buf_addf(&path, "%s/lock", dir);
+	*fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	if (*fd < 0) {
+		try_error_set("cannot open '%s': %s", path.ptr,
+			      strerror(errno));
+		try_buf_release(&path);
+		return -1;
+	}
+	try_buf_release(&path);
+	for (;;) {
+		if (flock(*fd, deadline_ms ? LOCK_EX | LOCK_NB : LOCK_EX) == 0)
+			return 1;
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK) {
+			try_error_set("cannot lock the webhook spool: %s",
+				      strerror(errno));
+			return -1;
+		}
+		if (try_now_ms() >= deadline_ms)
+			return 0;
+		usleep(10000);
+	}
+}
+
+/* POSTs one spooled event; 0 when the receiver took it. */
+static int post_event(struct try_delivery *out, const char *url,
+		      const struct try_buf *body, const struct try_buf *secret,
+		      const struct try_config *cfg, int64_t deadline_ms)
+{
+	struct try_http_response res = TRY_HTTP_RESPONSE_INIT;
+	struct try_http_request req;
+	struct try_http_header headers[5];
+	struct try_buf sig = TRY_BUF_INIT;
+	char id[64] = "";
+	json_t *ev;
+	size_t n = 0;
+	long budget = (long)cfg->webhook_timeout * 1000;
+	int ret = -1;
+
+	ev = json_loadb(body->ptr, body->len, 0, NULL);
+	if (ev && json_is_string(json_object_get(ev, "id")))
+		snprintf(id, sizeof(id), "%s",
+			 json_string_value(json_object_get(ev, "id")));
+	json_decref(ev);
+
+	if (deadline_ms) {
+		int64_t left = deadline_ms - try_now_ms();
+		if (left <= 0) {
+			delivery_error(out, "webhook: no time left "
+				       "(lanes.webhookTimeout)");
+			return -1;
+		}
+		if (left < budget)
+			budget = (long)left;
+	}
+	headers[n].name = "Content-Type";
+	headers[n++].value = "application/json";
+	headers[n].name = "User-Agent";
+	headers[n++].value = "try-lanes";
+	if (*id) {
+		headers[n].name = "X-Lanes-Event";
+		headers[n++].value = id;
+	}
+	if (secret->len) {
+		if (try_http_sign(&sig, secret->ptr, secret->len, body->ptr,
+				  body->len) < 0) {
+			delivery_error(out, try_error_last());
+			goto done;
+		}
+		headers[n].name = "X-Lanes-Signature";
+		headers[n++].value = sig.ptr;
+	}
+	headers[n].name = NULL;
+	headers[n].value = NULL;
+
+	memset(&req, 0, sizeof(req));
+	req.method = "POST";
+	req.url = url;
+	req.headers = headers;
+	req.body = body->ptr;
+	req.body_len = body->len;
+	req.connect_timeout_ms = budget < 5000 ? budget : 5000;
+	req.timeout_ms = budget;
+	req.retries = -1; /* the spool is the retry */
+	req.what = "webhook";
+	req.max_body = 4096;
+	req.truncate = 1;
+	if (try_http_perform(&res, &req) < 0) {
+		delivery_error(out, try_error_last());
+		goto done;
+	}
+	if (res.status < 200 || res.status > 299) {
+		try_http_error_status("webhook", &res);
+		delivery_error(out, try_error_last());
+		goto done;
+	}
+	ret = 0;
+done:
+	try_http_response_release(&res);
+	try_buf_release(&sig);
+	return ret;
+}
+
+int try_webhook_flush(struct try_delivery *out, git_repository *repo,
+		      const struct try_config *cfg, const char *url,
+		      int64_t deadline_ms)
+{
+	struct try_buf dir = TRY_BUF_INIT, path = TRY_BUF_INIT;
+	struct try_buf secret = TRY_BUF_INIT, body = TRY_BUF_INIT;
+	unsigned long long *seq = NULL;
+	size_t nr = 0, i;
+	int fd = -1, locked, stop = 0, ret = -1;
+	struct stat st;
+
+	memset(out, 0, sizeof(*out));
+	if (spool_dir(&dir, repo, url) < 0)
+		goto done;
+	if (stat(dir.ptr, &st) < 0) {
+		ret = 0; /* nothing was ever spooled */
+		goto done;
+	}
+	locked = lock_spool(&fd, dir.ptr, deadline_ms);
+	if (locked < 0)
+		goto done;
+	if (!locked) {
+		out->busy = 1;
+		delivery_error(out, "webhook: another push is delivering");
+		goto count;
+	}
+	if (read_secret(&secret, repo, cfg) < 0) {
+		delivery_error(out, try_error_last());
+		goto count;
+	}
+	while (!stop) {
+		free(seq);
+		if (spool_scan(&seq, &nr, dir.ptr) < 0)
+			goto done;
+		if (!nr)
+			break;
+		for (i = 0; i < nr && !stop; i++) {
+			try_buf_reset(&path);
+			try_buf_addf(&path, "%s/%0*llu.json", dir.ptr,
+				     SEQ_DIGITS, seq[i]);
+			try_buf_reset(&body);
+			if (try_buf_read_file(&body, path.ptr, 0) < 0) {
+				delivery_error(out, try_error_last());
+				stop = 1;
+			} else if (post_event(out, url, &body, &secret, cfg,
+					      deadline_ms) < 0) {
+				stop = 1;
+			} else if (unlink(path.ptr) < 0) {
+				try_error_set("cannot remove '%s' from the "
+					      "spool: %s", path.ptr,
+					      strerror(errno));
+				delivery_error(out, try_error_last());
+				stop = 1;
+			} else {
+				out->delivered++;
+			}
+		}
+	}
+count:
+	free(seq);
+	seq = NULL;
+	if (spool_scan(&seq, &nr, dir.ptr) < 0)
+		goto done;
+	out->waiting = nr;
+	ret = 0;
+done:
+	if (fd >= 0)
+		close(fd);
+	free(seq);
+	try_buf_release(&body);
+	try_buf_release(&secret);
+	try_buf_release(&path);
+	try_buf_release(&dir);
+	return ret;
 }

@@ -120,4 +120,37 @@ int try_spool_list(struct try_spool_info **out, size_t *nr,
 		   git_repository *repo, const struct try_config *cfg);
 void try_spool_info_free(struct try_spool_info *info, size_t nr);
 
+/* What one round of delivery to a webhook did. */
+struct try_delivery {
+	size_t delivered; /* events the receiver took in this round */
+	size_t waiting;   /* events still in the spool */
+	int busy;         /* another process was delivering until the deadline */
+	char *error;      /* why delivery stopped, or NULL */
+};
+#define TRY_DELIVERY_INIT { 0, 0, 0, NULL }
+
+void try_delivery_release(struct try_delivery *d);
+
+/*
+ * Delivers the events spooled for `url`, oldest first: each is POSTed as
+ * application/json with `X-Lanes-Event: <id>` and, when
+ * lanes.webhookSecretFile is set, `X-Lanes-Signature: sha256=<HMAC-SHA256
+ * of the body>`.  An answer 2xx removes the event from the spool; anything
+ * else (no answer, another status) stops the round, keeping that event and
+ * all after it, with the reason in `out->error`.  Events spooled while the
+ * round runs are delivered in it too.
+ *
+ * One process delivers to a URL at a time (a lock in its spool folder).
+ * With `deadline_ms` (a try_now_ms() limit; the post-receive hook's budget)
+ * the lock and the answers are awaited only until then; with 0 the lock is
+ * awaited and each request has lanes.webhookTimeout seconds.
+ *
+ * Returns 0 when the round ran, whatever it delivered; -1 with a message
+ * when the spool cannot be read.  Release `out` either way.  The caller has
+ * called curl_global_init().
+ */
+int try_webhook_flush(struct try_delivery *out, git_repository *repo,
+		      const struct try_config *cfg, const char *url,
+		      int64_t deadline_ms);
+
 #endif
