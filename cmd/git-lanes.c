@@ -9,18 +9,29 @@
 #include "libtry/classify.h"
 #include "libtry/config.h"
 #include "libtry/error.h"
+#include "libtry/events.h"
+#include "libtry/hold.h"
+#include "libtry/http.h"
+#include "libtry/journal.h"
 #include "libtry/repo.h"
 #include "libtry/policy.h"
 #include "libtry/report.h"
 #include "libtry/walk.h"
 
+#include <curl/curl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char usage_text[] =
 	"usage: git lanes [--json] [<revision range>...]\n"
+	"   or: git lanes log [-n <n>] [--json]\n"
+	"   or: git lanes hold <code|config|dark|all> -m <reason> [--force]\n"
+	"   or: git lanes release <code|config|dark|all>\n"
+	"   or: git lanes status [--remote]\n"
+	"   or: git lanes flush\n"
 	"\n"
 	"Shows the deploy lane (DARK, CONFIG, CODE) of every commit in the\n"
 	"range and of the range as a whole.  Default range: the trunk's\n"
@@ -29,7 +40,22 @@ static const char usage_text[] =
 	"    --json    one JSON object: {\"lane\",\"reason\",\"commits\":[{\"id\",\n"
 	"              \"lane\",\"reason\",\"subject\",\"author\"}]}\n"
 	"\n"
-	"exit codes: 0 shown, 128 error, 129 usage\n";
+	"    log       the deploy history in the server's journal, newest\n"
+	"              first (20 events unless -n); --json: an array of them\n"
+	"    hold      stops a lane: the server rejects trunk updates of it\n"
+	"              (all: of every lane) unless pushed with -o lanes.fix;\n"
+	"              --force replaces a hold that is there\n"
+	"    release   lifts the hold on a lane\n"
+	"    status    the holds (--remote: fetched from the remote first)\n"
+	"              and, in the server's repository, the webhook spool\n"
+	"    flush     delivers the events waiting for webhooks, in order\n"
+	"\n"
+	"In a clone, hold and release push to the remote (try.remote, default\n"
+	"origin); in the server's bare repository they write the ref there.\n"
+	"A revision named like a command goes after '--'.\n"
+	"\n"
+	"exit codes: 0 shown or done, 1 refused (a hold is there, the server\n"
+	"said no), 128 error (flush: events still waiting), 129 usage\n";
 
 struct entry {
 	struct try_commit_lane cl;
@@ -212,6 +238,523 @@ static int print_json(const struct lanes *l)
 	return ret;
 }
 
+/*
+ * Subcommands: holds, the deploy log and the webhook spool.  They work on
+ * the server's repository (the journal and the spool live there, holds are
+ * refs there) or, for holds, from a clone through its remote.
+ */
+
+static int sub_usage(const char *msg)
+{
+	if (msg)
+		fprintf(stderr, "git-lanes: %s\n", msg);
+	fputs(usage_text, stderr);
+	return 129;
+}
+
+static int sub_fail(void)
+{
+	fprintf(stderr, "git-lanes: %s\n", try_error_last());
+	return 128;
+}
+
+/* Opens the repository and its configuration for a subcommand. */
+static int sub_open(git_repository **repo, struct try_config *cfg)
+{
+	if (try_repo_open(repo, NULL, 0) < 0 || try_config_load(cfg, *repo) < 0)
+		return -1;
+	return 0;
+}
+
+static int parse_scope(enum try_hold_scope *out, const char *arg)
+{
+	if (try_hold_scope_parse(out, arg) < 0) {
+		fprintf(stderr, "git-lanes: no lane '%s': hold code, config, "
+			"dark or all\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* git lanes hold <lane> -m <reason> [--force] */
+static int cmd_hold(int argc, char **argv)
+{
+	git_repository *repo = NULL;
+	struct try_config cfg = TRY_CONFIG_INIT;
+	struct try_holds holds = TRY_HOLDS_INIT;
+	struct try_hold hold;
+	struct try_buf b = TRY_BUF_INIT, prefix = TRY_BUF_INIT;
+	const char *lane = NULL, *reason = NULL;
+	const struct try_hold *old = NULL;
+	enum try_hold_scope scope;
+	char *who = NULL;
+	git_oid id;
+	int force = 0, i, rc = 128, bare;
+	size_t k;
+
+	memset(&hold, 0, sizeof(hold));
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-m") || !strcmp(argv[i], "--message")) {
+			if (++i >= argc)
+				return sub_usage("-m needs a reason");
+			reason = argv[i];
+		} else if (!strncmp(argv[i], "--message=", 10)) {
+			reason = argv[i] + 10;
+		} else if (!strncmp(argv[i], "-m", 2)) {
+			reason = argv[i] + 2;
+		} else if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force")) {
+			force = 1;
+		} else if (argv[i][0] == '-') {
+			return usage_error("unknown option", argv[i]);
+		} else if (!lane) {
+			lane = argv[i];
+		} else {
+			return usage_error("too many arguments", argv[i]);
+		}
+	}
+	if (!lane)
+		return sub_usage("hold which lane? code, config, dark or all");
+	if (!reason || !reason[strspn(reason, " \t\n")])
+		return sub_usage("a hold needs a reason: -m \"<reason>\"");
+	if (parse_scope(&scope, lane) < 0)
+		return 129;
+
+	if (sub_open(&repo, &cfg) < 0)
+		goto fail;
+	bare = git_repository_is_bare(repo);
+	if (!force) {
+		/* say who holds it already, rather than a refused push */
+		if (bare) {
+			try_buf_adds(&prefix, TRY_HOLD_REFS);
+		} else {
+			if (try_holds_fetch(repo, cfg.remote) < 0)
+				goto fail;
+			try_buf_addf(&prefix, "%s%s/", TRY_HOLD_REMOTE_REFS,
+				     cfg.remote);
+		}
+		if (try_holds_load(&holds, repo, prefix.ptr) < 0)
+			goto fail;
+		for (k = 0; k < holds.nr; k++)
+			if (holds.items[k].scope == scope)
+				old = &holds.items[k];
+		if (old) {
+			try_buf_addf(&b, "%s is held already: ",
+				     try_hold_scope_key(scope));
+			try_hold_describe(&b, old);
+			fprintf(stderr, "git-lanes: %s\n", b.ptr);
+			fprintf(stderr, "git-lanes: --force replaces the "
+				"hold\n");
+			rc = 1;
+			goto done;
+		}
+	}
+	try_hold_who(&who, repo);
+	if (try_hold_commit(&id, repo, scope, reason, who,
+			    (int64_t)time(NULL)) < 0)
+		goto fail;
+	switch (try_hold_set(repo, cfg.remote, scope, &id, force)) {
+	case 0:
+		break;
+	case TRY_HOLD_EREJECTED:
+		fprintf(stderr, "git-lanes: %s\n", try_error_last());
+		rc = 1;
+		goto done;
+	default:
+		goto fail;
+	}
+	{
+		git_commit *c = NULL;
+		if (git_commit_lookup(&c, repo, &id) == 0) {
+			hold.scope = scope;
+			try_hold_parse(&hold, c);
+			try_buf_reset(&b);
+			try_hold_describe(&b, &hold);
+			if (bare)
+				printf("%s: %s\n", try_hold_scope_key(scope),
+				       b.ptr);
+			else
+				printf("%s on %s: %s\n",
+				       try_hold_scope_key(scope), cfg.remote,
+				       b.ptr);
+		}
+		git_commit_free(c);
+	}
+	rc = 0;
+	goto done;
+fail:
+	rc = sub_fail();
+done:
+	try_hold_release(&hold);
+	free(who);
+	try_buf_release(&b);
+	try_buf_release(&prefix);
+	try_holds_release(&holds);
+	try_config_release(&cfg);
+	git_repository_free(repo);
+	return rc;
+}
+
+/* git lanes release <lane> */
+static int cmd_release(int argc, char **argv)
+{
+	git_repository *repo = NULL;
+	struct try_config cfg = TRY_CONFIG_INIT;
+	enum try_hold_scope scope;
+	int rc = 128;
+
+	if (argc != 2 || argv[1][0] == '-')
+		return sub_usage("release which lane? code, config, dark or all");
+	if (parse_scope(&scope, argv[1]) < 0)
+		return 129;
+	if (sub_open(&repo, &cfg) < 0)
+		goto fail;
+	switch (try_hold_set(repo, cfg.remote, scope, NULL, 0)) {
+	case 0:
+		if (git_repository_is_bare(repo))
+			printf("%s: released\n", try_hold_scope_key(scope));
+		else
+			printf("%s on %s: released\n",
+			       try_hold_scope_key(scope), cfg.remote);
+		rc = 0;
+		goto done;
+	case TRY_ENOTFOUND:
+	case TRY_HOLD_EREJECTED:
+		fprintf(stderr, "git-lanes: %s\n", try_error_last());
+		rc = 1;
+		goto done;
+	default:
+		break;
+	}
+fail:
+	rc = sub_fail();
+done:
+	try_config_release(&cfg);
+	git_repository_free(repo);
+	return rc;
+}
+
+/* git lanes status [--remote] */
+static int cmd_status(int argc, char **argv)
+{
+	git_repository *repo = NULL;
+	struct try_config cfg = TRY_CONFIG_INIT;
+	struct try_holds holds = TRY_HOLDS_INIT;
+	struct try_spool_info *spools = NULL;
+	struct try_buf prefix = TRY_BUF_INIT, b = TRY_BUF_INIT;
+	size_t nspools = 0, k;
+	int remote = 0, i, s, rc = 128, bare;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--remote"))
+			remote = 1;
+		else
+			return usage_error("unknown option", argv[i]);
+	}
+	if (sub_open(&repo, &cfg) < 0)
+		goto fail;
+	bare = git_repository_is_bare(repo);
+	if (bare) {
+		try_buf_adds(&prefix, TRY_HOLD_REFS);
+		printf("holds:\n");
+	} else {
+		if (remote && try_holds_fetch(repo, cfg.remote) < 0)
+			goto fail;
+		try_buf_addf(&prefix, "%s%s/", TRY_HOLD_REMOTE_REFS, cfg.remote);
+		printf("holds on %s%s:\n", cfg.remote,
+		       remote ? "" : " (as last fetched; --remote fetches)");
+	}
+	if (try_holds_load(&holds, repo, prefix.ptr) < 0)
+		goto fail;
+	for (s = 0; s < TRY_HOLD_SCOPES; s++) {
+		const struct try_hold *h = NULL;
+		for (k = 0; k < holds.nr; k++)
+			if ((int)holds.items[k].scope == s)
+				h = &holds.items[k];
+		try_buf_reset(&b);
+		if (h)
+			try_hold_describe(&b, h);
+		else
+			try_buf_adds(&b, "open");
+		printf("  %-7s %s\n", try_hold_scope_key((enum try_hold_scope)s),
+		       b.ptr);
+	}
+	if (bare) {
+		if (try_spool_list(&spools, &nspools, repo, &cfg) < 0)
+			goto fail;
+		for (k = 0; k < cfg.webhooks.nr; k++) {
+			size_t waiting = 0, j;
+			char *shown = try_http_url_display(cfg.webhooks.items[k]);
+			for (j = 0; j < nspools; j++)
+				if (!strcmp(spools[j].url, cfg.webhooks.items[k]))
+					waiting = spools[j].waiting;
+			if (!k)
+				printf("webhooks:\n");
+			printf("  %s: %zu event%s waiting\n", shown, waiting,
+			       waiting == 1 ? "" : "s");
+			free(shown);
+		}
+		for (k = 0; k < nspools; k++) {
+			char *shown;
+			if (spools[k].configured || !spools[k].waiting)
+				continue;
+			shown = try_http_url_display(spools[k].url);
+			printf("  %s: %zu event%s kept, no longer in "
+			       "lanes.webhook\n", shown, spools[k].waiting,
+			       spools[k].waiting == 1 ? "" : "s");
+			free(shown);
+		}
+	}
+	rc = 0;
+	goto done;
+fail:
+	rc = sub_fail();
+done:
+	try_spool_info_free(spools, nspools);
+	try_buf_release(&b);
+	try_buf_release(&prefix);
+	try_holds_release(&holds);
+	try_config_release(&cfg);
+	git_repository_free(repo);
+	return rc;
+}
+
+struct log_state {
+	json_t *events; /* oldest first */
+	size_t bad;
+};
+
+static int collect_event(const char *line, size_t len, void *payload)
+{
+	struct log_state *st = payload;
+	json_t *ev = json_loadb(line, len, 0, NULL);
+
+	if (!json_is_object(ev)) {
+		json_decref(ev);
+		st->bad++;
+		return 0;
+	}
+	json_array_append_new(st->events, ev);
+	return 0;
+}
+
+static const char *jget(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+static void print_event(json_t *ev)
+{
+	struct try_buf b = TRY_BUF_INIT;
+	const char *time = jget(ev, "time"), *lane = jget(ev, "lane");
+	json_t *commits = json_object_get(ev, "commits");
+	json_int_t count = json_integer_value(json_object_get(ev, "count"));
+	enum try_lane l;
+	size_t i, shown = 0;
+
+	/* "2024-05-01T12:00:00.123Z" -> "2024-05-01 12:00:00 UTC" */
+	if (strlen(time) >= 19 && time[10] == 'T') {
+		try_buf_add(&b, time, 10);
+		try_buf_addch(&b, ' ');
+		try_buf_add(&b, time + 11, 8);
+		try_buf_adds(&b, " UTC");
+	} else {
+		try_report_add_safe(&b, time, strlen(time), 40);
+	}
+	try_buf_addch(&b, ' ');
+	try_report_add_safe(&b, jget(ev, "pusher"), strlen(jget(ev, "pusher")),
+			    60);
+	try_buf_addf(&b, " %s (%s), %lld commit%s",
+		     try_lane_parse(&l, lane) == 0 ? try_lane_name(l) : "?",
+		     jget(ev, "reason"), (long long)count,
+		     count == 1 ? "" : "s");
+	try_buf_addf(&b, ", %.7s..%.7s", jget(ev, "old"), jget(ev, "new"));
+	if (json_is_true(json_object_get(ev, "fix")))
+		try_buf_adds(&b, ", fix");
+	try_buf_addch(&b, '\n');
+	for (i = 0; i < json_array_size(commits) && shown < 10; i++, shown++) {
+		json_t *c = json_array_get(commits, i);
+		const char *subject = jget(c, "subject");
+
+		try_buf_addf(&b, "    %.7s %-6s ", jget(c, "id"),
+			     try_lane_parse(&l, jget(c, "lane")) == 0 ?
+			     try_lane_name(l) : "?");
+		try_report_add_safe(&b, subject, strlen(subject), 100);
+		try_buf_addch(&b, '\n');
+	}
+	if (count > (json_int_t)shown)
+		try_buf_addf(&b, "    ... and %lld more\n",
+			     (long long)(count - (json_int_t)shown));
+	fwrite(b.ptr, 1, b.len, stdout);
+	try_buf_release(&b);
+}
+
+/* git lanes log [-n <n>] [--json] */
+static int cmd_log(int argc, char **argv)
+{
+	git_repository *repo = NULL;
+	struct try_config cfg = TRY_CONFIG_INIT;
+	struct log_state st = { NULL, 0 };
+	char *path = NULL, *end;
+	size_t max = 20, i;
+	int json = 0, rc = 128, ret;
+	long n;
+
+	for (i = 1; i < (size_t)argc; i++) {
+		const char *a = argv[i], *v = NULL;
+
+		if (!strcmp(a, "--json")) {
+			json = 1;
+			continue;
+		} else if (!strcmp(a, "-n") || !strcmp(a, "--max-count")) {
+			if (++i >= (size_t)argc)
+				return sub_usage("-n needs a number");
+			v = argv[i];
+		} else if (!strncmp(a, "--max-count=", 12)) {
+			v = a + 12;
+		} else if (!strncmp(a, "-n", 2)) {
+			v = a + 2;
+		} else if (a[0] == '-' && a[1] >= '0' && a[1] <= '9') {
+			v = a + 1;
+		} else {
+			return usage_error("unknown option", a);
+		}
+		n = strtol(v, &end, 10);
+		if (!*v || *end || n < 0)
+			return usage_error("not a number", v);
+		max = (size_t)n;
+	}
+	if (sub_open(&repo, &cfg) < 0)
+		goto fail;
+	try_journal_path(&path, repo, &cfg);
+	st.events = json_array();
+	ret = max ? try_journal_tail(path, max, collect_event, &st) : 0;
+	if (ret == TRY_ENOTFOUND) {
+		fprintf(stderr, "git-lanes: %s: the server's post-receive hook "
+			"writes it (git trunk install --server); run "
+			"'git lanes log' there\n", try_error_last());
+		rc = 128;
+		goto done;
+	}
+	if (ret < 0)
+		goto fail;
+	if (st.bad)
+		fprintf(stderr, "git-lanes: warning: %zu journal line%s "
+			"skipped: not a JSON object\n", st.bad,
+			st.bad == 1 ? "" : "s");
+	if (json) {
+		json_t *out = json_array();
+		for (i = json_array_size(st.events); i-- > 0;)
+			json_array_append(out, json_array_get(st.events, i));
+		json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+		json_decref(out);
+	} else {
+		for (i = json_array_size(st.events); i-- > 0;)
+			print_event(json_array_get(st.events, i));
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		try_error_set("cannot write output");
+		goto fail;
+	}
+	rc = 0;
+	goto done;
+fail:
+	rc = sub_fail();
+done:
+	json_decref(st.events);
+	free(path);
+	try_config_release(&cfg);
+	git_repository_free(repo);
+	return rc;
+}
+
+/* git lanes flush */
+static int cmd_flush(int argc, char **argv)
+{
+	git_repository *repo = NULL;
+	struct try_config cfg = TRY_CONFIG_INIT;
+	struct try_spool_info *spools = NULL;
+	size_t nspools = 0, k, left = 0;
+	int rc = 128;
+
+	if (argc > 1)
+		return usage_error("unknown option", argv[1]);
+	if (sub_open(&repo, &cfg) < 0 ||
+	    try_spool_list(&spools, &nspools, repo, &cfg) < 0)
+		goto fail;
+	for (k = 0; k < nspools; k++) {
+		struct try_delivery d = TRY_DELIVERY_INIT;
+		char *shown = try_http_url_display(spools[k].url);
+
+		if (!spools[k].configured) {
+			if (spools[k].waiting)
+				printf("%s: %zu event%s kept, no longer in "
+				       "lanes.webhook\n", shown,
+				       spools[k].waiting,
+				       spools[k].waiting == 1 ? "" : "s");
+			free(shown);
+			continue;
+		}
+		if (try_webhook_flush(&d, repo, &cfg, spools[k].url, 0) < 0) {
+			free(shown);
+			try_delivery_release(&d);
+			goto fail;
+		}
+		printf("%s: %zu delivered, %zu waiting\n", shown, d.delivered,
+		       d.waiting);
+		if (d.error && d.waiting)
+			fprintf(stderr, "git-lanes: %s\n", d.error);
+		left += d.waiting;
+		free(shown);
+		try_delivery_release(&d);
+	}
+	rc = left ? 128 : 0;
+	goto done;
+fail:
+	rc = sub_fail();
+done:
+	try_spool_info_free(spools, nspools);
+	try_config_release(&cfg);
+	git_repository_free(repo);
+	return rc;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} subcommands[] = {
+	{ "hold", cmd_hold },
+	{ "release", cmd_release },
+	{ "status", cmd_status },
+	{ "log", cmd_log },
+	{ "flush", cmd_flush },
+};
+
+/* Runs the subcommand argv[1] when it is one; -1 when it is not. */
+static int run_subcommand(int argc, char **argv)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(subcommands) / sizeof(*subcommands); i++) {
+		if (strcmp(argv[1], subcommands[i].name))
+			continue;
+		if (argc > 2 && (!strcmp(argv[2], "-h") ||
+				 !strcmp(argv[2], "--help"))) {
+			fputs(usage_text, stdout);
+			return 0;
+		}
+		git_libgit2_init();
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		rc = subcommands[i].fn(argc - 1, argv + 1);
+		curl_global_cleanup();
+		git_libgit2_shutdown();
+		return rc;
+	}
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	git_repository *repo = NULL;
@@ -222,6 +765,9 @@ int main(int argc, char **argv)
 	int json = 0, nrevs = 0, dashdash = 0, i, rc = 128;
 
 	memset(&lanes, 0, sizeof(lanes));
+	if (argc > 1 && (rc = run_subcommand(argc, argv)) >= 0)
+		return rc;
+	rc = 128;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (dashdash || a[0] != '-' || !a[1]) {
