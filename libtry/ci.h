@@ -56,9 +56,26 @@ struct try_ci_settings {
 	int poll_ms;                /* try.pollInterval in ms, default 1000 */
 	int connect_timeout_ms;     /* try.connectTimeout, default 5000 */
 	int timeout_ms;             /* try.requestTimeout, default 30000 */
+	struct try_strlist apply_steps; /* try.applyStep (buildbot): the steps
+				     * that check out and apply the patch;
+				     * default "git" */
+	int verbose;                /* not a key: show HTTP exchanges on
+				     * stderr, secrets masked (git try -v) */
 };
+#define TRY_CI_SETTINGS_INIT { NULL }
 
+/*
+ * Fills `out` from the configuration of `repo` (try.* keys), with the
+ * defaults above for what is unset.  Durations (try.pollInterval,
+ * try.connectTimeout, try.requestTimeout) are milliseconds, or a number
+ * with the unit "ms" or "s".  Returns 0, or -1 with a message naming the key
+ * whose value is invalid; `out` must be released either way.
+ */
 int try_ci_settings_load(struct try_ci_settings *out, git_repository *repo);
+
+/* Same, from an opened configuration (tests use this). */
+int try_ci_settings_load_from(struct try_ci_settings *out, git_config *cfg);
+
 void try_ci_settings_release(struct try_ci_settings *s);
 
 /* A submission being followed: the jobs it started and its overall URL. */
@@ -68,7 +85,21 @@ struct try_ci_result {
 	char *url;       /* a page for the whole submission, or NULL */
 };
 
+#define TRY_CI_RESULT_INIT { NULL, 0, 0, NULL }
+
+/* Frees the jobs and the URL; `r` is left empty. */
 void try_ci_result_release(struct try_ci_result *r);
+
+/*
+ * Appends a job called `name` (copied), QUEUED, without URL or detail, and
+ * returns it; the pointer is valid until the next call.
+ */
+struct try_ci_job *try_ci_result_add(struct try_ci_result *r,
+				     const char *name);
+
+/* Replaces `*field` (a job's url or detail, the result's url) by a copy of
+ * `value` (NULL: none). */
+void try_ci_set(char **field, const char *value);
 
 /* The overall state: the worst final state, else RUNNING/QUEUED. */
 enum try_ci_state try_ci_result_state(const struct try_ci_result *r);

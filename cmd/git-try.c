@@ -1,0 +1,925 @@
+/*
+ * git-try: runs the tests on the uncommitted working copy before it reaches
+ * trunk.  The changes against the trunk's merge-base travel as a git binary
+ * patch to a backend: a temporary local worktree (the default) or a CI
+ * server, and the answer comes back as an exit code and a link.
+ *
+ * Exit codes: 0 passed, 1 tests failed, 2 the patch did not apply, 128 could
+ * not submit or lost contact (also: nothing to try, a CI error such as an
+ * exception or a cancelled build), 129 usage, 130 interrupted.
+ */
+#include "libtry/buf.h"
+#include "libtry/ci.h"
+#include "libtry/ci_local.h"
+#include "libtry/config.h"
+#include "libtry/error.h"
+#include "libtry/patch.h"
+#include "libtry/repo.h"
+#include "libtry/report.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+enum exit_code {
+	EXIT_PASSED = 0,
+	EXIT_FAILED = 1,
+	EXIT_NOT_APPLIED = 2,
+	EXIT_ERROR = 128,
+	EXIT_USAGE = 129,
+	EXIT_INTERRUPTED = 130,
+};
+
+static const char usage_text[] =
+	"usage: git try [<options>] [--] [<pathspec>...]\n"
+	"\n"
+	"Runs the tests on the working copy's changes against the trunk before\n"
+	"they are committed: the changes of tracked files (index and working\n"
+	"tree) against the merge-base of HEAD and <try.remote>/<trunk.branch>\n"
+	"go as a git binary patch to the backend, which applies them to that\n"
+	"base and runs the tests.\n"
+	"\n"
+	"    --staged            the index only, not the working tree\n"
+	"    --untracked         also untracked files that are not ignored\n"
+	"    --base <rev>        the base commit (default: the merge-base)\n"
+	"    --backend <name>    local, buildbot, jenkins or webhook\n"
+	"                        (default: try.backend, else local)\n"
+	"    --command <cmd>     the local backend's test command\n"
+	"                        (default: try.command, else 'make check')\n"
+	"    -m, --reason <text> why, as the CI shows it\n"
+	"    --allow-empty       try even when there are no changes\n"
+	"    --no-wait           submit, print the build URLs and exit\n"
+	"    --dry-run           print the patch and what would be sent; send\n"
+	"                        nothing\n"
+	"    --json              print the result as one JSON object\n"
+	"    -v, --verbose       show HTTP exchanges (credentials masked)\n"
+	"    -h, --help          this text\n"
+	"\n"
+	"exit codes: 0 passed, 1 tests failed, 2 the patch did not apply,\n"
+	"128 could not submit or lost contact, 129 usage, 130 interrupted\n";
+
+struct options {
+	unsigned patch_flags;
+	const char *base;
+	const char *backend;
+	const char *command;
+	const char *reason;
+	int allow_empty;
+	int no_wait;
+	int dry_run;
+	int json;
+	int verbose;
+	const char **paths;
+	size_t npaths;
+};
+
+/* --- signals --------------------------------------------------------- */
+
+enum phase { PHASE_OTHER, PHASE_LOCAL, PHASE_WAIT };
+static volatile sig_atomic_t phase;
+static volatile sig_atomic_t interrupts;
+/* Written by the handler on a second Ctrl-C while waiting. */
+static char stop_message[4096];
+static size_t stop_len;
+
+static void on_signal(int sig)
+{
+	interrupts++;
+	if (phase == PHASE_LOCAL) {
+		try_ci_local_interrupt();
+	} else if (phase == PHASE_WAIT && interrupts > 1) {
+		/* the first one is handled between polls; this one means
+		 * now, even in the middle of a request */
+		ssize_t ignored = write(2, stop_message, stop_len);
+		(void)ignored;
+		_exit(EXIT_INTERRUPTED);
+	}
+}
+
+static void catch_signals(enum phase p)
+{
+	struct sigaction sa;
+
+	phase = p;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* no SA_RESTART: a sleep between polls ends at once */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	/* a signal ends the sleep early: the caller looks at interrupts */
+	nanosleep(&ts, NULL);
+}
+
+/* --- output ---------------------------------------------------------- */
+
+static int use_colour(int fd)
+{
+	const char *term = getenv("TERM");
+	const char *no = getenv("NO_COLOR");
+
+	return isatty(fd) && !(no && *no) && !(term && !strcmp(term, "dumb"));
+}
+
+static const char *state_colour(enum try_ci_state s)
+{
+	switch (s) {
+	case TRY_CI_PASSED:
+		return "\033[32m";
+	case TRY_CI_FAILED:
+	case TRY_CI_NOT_APPLIED:
+	case TRY_CI_ERROR:
+		return "\033[31m";
+	case TRY_CI_RUNNING:
+		return "\033[33m";
+	default:
+		return "\033[2m";
+	}
+}
+
+static void add_state(struct try_buf *b, enum try_ci_state s, int colour)
+{
+	if (colour)
+		try_buf_addf(b, "%s%s\033[m", state_colour(s),
+			     try_ci_state_name(s));
+	else
+		try_buf_adds(b, try_ci_state_name(s));
+}
+
+/* Text from a server, safe for a terminal. */
+static void add_safe(struct try_buf *b, const char *s, size_t max)
+{
+	if (s)
+		try_report_add_safe(b, s, strlen(s), max);
+}
+
+static void put(FILE *f, const struct try_buf *b)
+{
+	fwrite(b->ptr, 1, b->len, f);
+	fflush(f);
+}
+
+/* "name: state (detail)  url" */
+static void add_job_line(struct try_buf *b, const struct try_ci_job *j,
+			 int colour)
+{
+	add_safe(b, j->name, 80);
+	try_buf_adds(b, ": ");
+	add_state(b, j->state, colour);
+	if (j->detail && *j->detail) {
+		try_buf_adds(b, " (");
+		add_safe(b, j->detail, 300);
+		try_buf_adds(b, ")");
+	}
+	if (j->url) {
+		try_buf_adds(b, "  ");
+		add_safe(b, j->url, 1000);
+	}
+	try_buf_addch(b, '\n');
+}
+
+static void print_final(const struct try_ci_result *res)
+{
+	struct try_buf b = TRY_BUF_INIT;
+	int colour = use_colour(1);
+	size_t i;
+
+	for (i = 0; i < res->nr; i++)
+		add_job_line(&b, &res->jobs[i], colour);
+	put(stdout, &b);
+	try_buf_release(&b);
+}
+
+static json_t *jtext(const char *s)
+{
+	struct try_buf b = TRY_BUF_INIT;
+	json_t *j;
+
+	if (!s)
+		return json_null();
+	try_report_add_utf8(&b, s, strlen(s));
+	j = json_stringn(b.ptr, b.len);
+	try_buf_release(&b);
+	return j;
+}
+
+static const char *result_word(enum try_ci_state s)
+{
+	switch (s) {
+	case TRY_CI_PASSED:
+		return "passed";
+	case TRY_CI_FAILED:
+		return "failed";
+	case TRY_CI_NOT_APPLIED:
+		return "not-applied";
+	case TRY_CI_ERROR:
+		return "error";
+	case TRY_CI_RUNNING:
+		return "running";
+	default:
+		return "queued";
+	}
+}
+
+struct try {
+	git_repository *repo;
+	struct try_config cfg;
+	struct try_ci_settings ci;
+	const struct try_ci_backend *backend; /* NULL: local */
+	git_oid base;
+	char base_hex[GIT_OID_HEXSZ + 1];
+	char *base_label;
+	struct try_buf patch;
+	char *id;
+	char *author;
+	char *reason;
+	struct try_ci_request req;
+};
+
+static void print_json(const struct try *t, const struct try_ci_result *res,
+		       const char *result, int code, const char *error)
+{
+	json_t *o = json_object(), *jobs = json_array();
+	char *dump;
+	size_t i;
+
+	json_object_set_new(o, "result", json_string(result));
+	json_object_set_new(o, "exit_code", json_integer(code));
+	json_object_set_new(o, "backend", jtext(t->backend ? t->backend->name
+							    : "local"));
+	json_object_set_new(o, "id", jtext(t->id));
+	json_object_set_new(o, "base", jtext(t->base_hex));
+	json_object_set_new(o, "branch", jtext(t->cfg.trunk_branch));
+	json_object_set_new(o, "files",
+			    json_integer((json_int_t)try_patch_count_files(
+				    t->patch.ptr, t->patch.len)));
+	json_object_set_new(o, "patch_bytes",
+			    json_integer((json_int_t)t->patch.len));
+	json_object_set_new(o, "url", jtext(res ? res->url : NULL));
+	for (i = 0; res && i < res->nr; i++) {
+		const struct try_ci_job *j = &res->jobs[i];
+		json_array_append_new(jobs, json_pack(
+			"{s:o, s:s, s:o, s:o}", "name", jtext(j->name),
+			"state", result_word(j->state), "url", jtext(j->url),
+			"detail", jtext(j->detail)));
+	}
+	json_object_set_new(o, "jobs", jobs);
+	if (error)
+		json_object_set_new(o, "error", jtext(error));
+	dump = json_dumps(o, JSON_COMPACT);
+	if (dump) {
+		fputs(dump, stdout);
+		fputc('\n', stdout);
+		fflush(stdout);
+	}
+	free(dump);
+	json_decref(o);
+}
+
+static int exit_code_of(enum try_ci_state s)
+{
+	switch (s) {
+	case TRY_CI_PASSED:
+		return EXIT_PASSED;
+	case TRY_CI_FAILED:
+		return EXIT_FAILED;
+	case TRY_CI_NOT_APPLIED:
+		return EXIT_NOT_APPLIED;
+	default:
+		return EXIT_ERROR;
+	}
+}
+
+/* The error of a failed step, as a binary reports it. */
+static int fail(const struct options *o, const struct try *t,
+		const struct try_ci_result *res, const char *what)
+{
+	struct try_buf b = TRY_BUF_INIT;
+
+	try_buf_adds(&b, "git-try: ");
+	if (what)
+		try_buf_addf(&b, "%s: ", what);
+	add_safe(&b, try_error_last(), 2000);
+	try_buf_addch(&b, '\n');
+	put(stderr, &b);
+	try_buf_release(&b);
+	if (o->json && t)
+		print_json(t, res, "error", EXIT_ERROR, try_error_last());
+	return EXIT_ERROR;
+}
+
+/* --- options --------------------------------------------------------- */
+
+static int usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("git-try: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n\n", stderr);
+	fputs(usage_text, stderr);
+	return EXIT_USAGE;
+}
+
+/* --name value or --name=value; `*i` moves past what was used. */
+static int take_value(const char **out, int argc, char **argv, int *i,
+		      const char *name)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(name);
+
+	if (strncmp(a, name, n))
+		return 0;
+	if (a[n] == '=') {
+		*out = a + n + 1;
+		return 1;
+	}
+	if (a[n])
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*out = argv[++*i];
+	return 1;
+}
+
+static int parse_options(struct options *o, int argc, char **argv)
+{
+	int i, r;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		if (a[0] != '-' || !a[1]) {
+			/* a pathspec; the rest are too */
+			break;
+		}
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(usage_text, stdout);
+			return -2;
+		} else if (!strcmp(a, "--staged") || !strcmp(a, "--cached")) {
+			o->patch_flags |= TRY_PATCH_STAGED;
+		} else if (!strcmp(a, "--untracked") || !strcmp(a, "-u")) {
+			o->patch_flags |= TRY_PATCH_UNTRACKED;
+		} else if (!strcmp(a, "--allow-empty")) {
+			o->allow_empty = 1;
+		} else if (!strcmp(a, "--no-wait")) {
+			o->no_wait = 1;
+		} else if (!strcmp(a, "--wait")) {
+			o->no_wait = 0;
+		} else if (!strcmp(a, "--dry-run") || !strcmp(a, "-n")) {
+			o->dry_run = 1;
+		} else if (!strcmp(a, "--json")) {
+			o->json = 1;
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			o->verbose = 1;
+		} else if ((r = take_value(&o->base, argc, argv, &i,
+					   "--base")) ||
+			   (r = take_value(&o->backend, argc, argv, &i,
+					   "--backend")) ||
+			   (r = take_value(&o->command, argc, argv, &i,
+					   "--command")) ||
+			   (r = take_value(&o->reason, argc, argv, &i,
+					   "--reason")) ||
+			   (r = take_value(&o->reason, argc, argv, &i, "-m"))) {
+			if (r < 0)
+				return usage_error("option '%s' needs a value",
+						   a);
+		} else {
+			return usage_error("unknown option '%s'", a);
+		}
+	}
+	o->paths = (const char **)argv + i;
+	o->npaths = (size_t)(argc - i);
+	if ((o->patch_flags & TRY_PATCH_STAGED) &&
+	    (o->patch_flags & TRY_PATCH_UNTRACKED))
+		return usage_error("%s", "--staged and --untracked do not mix: "
+				   "untracked files are not in the index");
+	if (o->reason && strchr(o->reason, '\n'))
+		return usage_error("%s", "the reason must be one line");
+	return 0;
+}
+
+/* --- the try --------------------------------------------------------- */
+
+static char *make_id(void)
+{
+	unsigned char rnd[6];
+	struct try_buf b = TRY_BUF_INIT;
+	size_t i;
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		unsigned long x = (unsigned long)time(NULL) ^
+				  ((unsigned long)getpid() << 16);
+		for (i = 0; i < sizeof(rnd); i++)
+			rnd[i] = (unsigned char)(x >> (i * 5));
+	}
+	try_buf_addf(&b, "try-%lld-", (long long)time(NULL));
+	for (i = 0; i < sizeof(rnd); i++)
+		try_buf_addf(&b, "%02x", rnd[i]);
+	return try_buf_detach(&b);
+}
+
+static char *make_author(git_repository *repo)
+{
+	git_signature *sig = NULL;
+	struct try_buf b = TRY_BUF_INIT;
+
+	if (git_signature_default(&sig, repo) == 0) {
+		try_buf_addf(&b, "%s <%s>", sig->name, sig->email);
+		git_signature_free(sig);
+	} else {
+		const char *user = getenv("USER");
+		git_error_clear();
+		try_buf_addf(&b, "%s <%s@localhost>", user ? user : "unknown",
+			     user ? user : "unknown");
+	}
+	return try_buf_detach(&b);
+}
+
+static char *make_reason(git_repository *repo, const char *id)
+{
+	struct try_buf b = TRY_BUF_INIT;
+	git_commit *head = NULL;
+	git_oid oid;
+
+	try_buf_addf(&b, "git try %s", id);
+	if (git_reference_name_to_id(&oid, repo, "HEAD") == 0 &&
+	    git_commit_lookup(&head, repo, &oid) == 0) {
+		const char *s = git_commit_summary(head);
+		if (s && *s) {
+			try_buf_adds(&b, " on ");
+			try_report_add_utf8(&b, s, strlen(s));
+		}
+		git_commit_free(head);
+	}
+	git_error_clear();
+	return try_buf_detach(&b);
+}
+
+static void describe(FILE *f, const struct try *t, const struct options *o)
+{
+	struct try_buf b = TRY_BUF_INIT;
+	size_t i;
+
+	try_buf_addf(&b, "backend:  %s\n", t->backend ? t->backend->name
+						       : "local");
+	if (!t->backend) {
+		try_buf_addf(&b, "command:  %s (in a temporary worktree at "
+			     "the base)\n", t->ci.command);
+	} else {
+		try_buf_adds(&b, "url:      ");
+		add_safe(&b, t->ci.url ? t->ci.url : "(try.url not set)", 500);
+		try_buf_addch(&b, '\n');
+		if (!strcmp(t->backend->name, "buildbot")) {
+			try_buf_addf(&b, "send:     POST api/v2/forceschedulers/"
+				     "%s (force: patch_body, patch_level 1, "
+				     "revision, branch, reason, owner)\n",
+				     t->ci.scheduler);
+			try_buf_adds(&b, "builders: ");
+			if (!t->ci.builders.nr)
+				try_buf_adds(&b, "all of the scheduler's");
+			for (i = 0; i < t->ci.builders.nr; i++)
+				try_buf_addf(&b, "%s%s", i ? ", " : "",
+					     t->ci.builders.items[i]);
+			try_buf_addch(&b, '\n');
+		} else if (t->ci.job) {
+			try_buf_addf(&b, "job:      %s\n", t->ci.job);
+		}
+	}
+	try_buf_addf(&b, "base:     %s (%s)\n", t->base_hex, t->base_label);
+	try_buf_addf(&b, "branch:   %s\n", t->cfg.trunk_branch);
+	try_buf_addf(&b, "id:       %s\n", t->id);
+	try_buf_addf(&b, "reason:   %s\n", t->reason);
+	try_buf_addf(&b, "owner:    %s\n", t->author);
+	try_buf_addf(&b, "patch:    %zu file%s, %zu bytes%s\n",
+		     try_patch_count_files(t->patch.ptr, t->patch.len),
+		     try_patch_count_files(t->patch.ptr, t->patch.len) == 1 ?
+		     "" : "s", t->patch.len,
+		     o->patch_flags & TRY_PATCH_STAGED ? " (index only)" :
+		     o->patch_flags & TRY_PATCH_UNTRACKED ?
+		     " (with untracked files)" : "");
+	put(f, &b);
+	try_buf_release(&b);
+}
+
+static int dry_run(const struct try *t, const struct options *o)
+{
+	if (o->json) {
+		json_t *j = json_pack("{s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+				      "dry_run", 1,
+				      "backend", jtext(t->backend ?
+						       t->backend->name : "local"),
+				      "url", jtext(t->backend ? t->ci.url : NULL),
+				      "base", jtext(t->base_hex),
+				      "branch", jtext(t->cfg.trunk_branch),
+				      "id", jtext(t->id),
+				      "reason", jtext(t->reason),
+				      "owner", jtext(t->author));
+		char *dump;
+
+		json_object_set_new(j, "patch", json_stringn(t->patch.ptr,
+							     t->patch.len));
+		dump = json_dumps(j, JSON_COMPACT);
+		if (dump)
+			printf("%s\n", dump);
+		free(dump);
+		json_decref(j);
+		return EXIT_PASSED;
+	}
+	fputs("git-try: dry run, nothing is sent\n", stderr);
+	describe(stderr, t, o);
+	fwrite(t->patch.ptr, 1, t->patch.len, stdout);
+	fflush(stdout);
+	return EXIT_PASSED;
+}
+
+static void on_local_start(const char *dir, void *payload)
+{
+	const struct try *t = payload;
+	struct try_buf b = TRY_BUF_INIT;
+
+	try_buf_addf(&b, "git-try: running '%s' in %s (base %.12s)\n",
+		     t->ci.command, dir, t->base_hex);
+	put(stderr, &b);
+	try_buf_release(&b);
+}
+
+static int run_local(struct try *t, const struct options *o)
+{
+	struct try_ci_local_options lo = TRY_CI_LOCAL_OPTIONS_INIT;
+	struct try_ci_result res = TRY_CI_RESULT_INIT;
+	enum try_ci_state state;
+	int code;
+
+	lo.command = t->ci.command;
+	lo.flags = o->json ? TRY_CI_LOCAL_STDOUT_TO_STDERR : 0;
+	lo.on_start = on_local_start;
+	lo.payload = t;
+	catch_signals(PHASE_LOCAL);
+	if (try_ci_local_run(&res, t->repo, &t->req, &lo) < 0) {
+		phase = PHASE_OTHER;
+		code = fail(o, t, &res, "local");
+		try_ci_result_release(&res);
+		return code;
+	}
+	phase = PHASE_OTHER;
+	state = try_ci_result_state(&res);
+	if (interrupts && state == TRY_CI_ERROR) {
+		fputs("git-try: interrupted; the temporary worktree is "
+		      "removed\n", stderr);
+		if (o->json)
+			print_json(t, &res, "interrupted", EXIT_INTERRUPTED,
+				   NULL);
+		try_ci_result_release(&res);
+		return EXIT_INTERRUPTED;
+	}
+	code = exit_code_of(state);
+	if (o->json)
+		print_json(t, &res, result_word(state), code, NULL);
+	else
+		print_final(&res);
+	try_ci_result_release(&res);
+	return code;
+}
+
+/* The URLs to look at, one per line, for messages after we stop. */
+static void add_urls(struct try_buf *b, const struct try_ci_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->nr; i++) {
+		if (!res->jobs[i].url)
+			continue;
+		try_buf_adds(b, "  ");
+		add_safe(b, res->jobs[i].name, 80);
+		try_buf_adds(b, ": ");
+		add_safe(b, res->jobs[i].url, 1000);
+		try_buf_addch(b, '\n');
+	}
+}
+
+/* Precomputes what the handler writes on a second Ctrl-C. */
+static void set_stop_message(const struct try_ci_result *res, int tty)
+{
+	struct try_buf b = TRY_BUF_INIT;
+
+	if (tty)
+		try_buf_adds(&b, "\r\033[K");
+	try_buf_adds(&b, "git-try: stopped waiting; the build keeps "
+		     "running:\n");
+	add_urls(&b, res);
+	stop_len = b.len < sizeof(stop_message) ? b.len : sizeof(stop_message);
+	memcpy(stop_message, b.ptr, stop_len);
+	try_buf_release(&b);
+}
+
+struct shown {
+	enum try_ci_state *states;
+	char **urls;
+};
+
+/* Plain progress lines: one per job whose state or URL changed. */
+static void show_changes(struct shown *sh, const struct try_ci_result *res)
+{
+	struct try_buf b = TRY_BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < res->nr; i++) {
+		const struct try_ci_job *j = &res->jobs[i];
+		int url_changed = (j->url != NULL) != (sh->urls[i] != NULL) ||
+			(j->url && strcmp(j->url, sh->urls[i]));
+
+		if (j->state == sh->states[i] && !url_changed)
+			continue;
+		sh->states[i] = j->state;
+		try_ci_set(&sh->urls[i], j->url);
+		if (try_ci_state_final(j->state))
+			continue; /* the final lines say it */
+		try_buf_adds(&b, "git-try: ");
+		add_job_line(&b, j, 0);
+	}
+	put(stderr, &b);
+	try_buf_release(&b);
+}
+
+/* The status line on a terminal: elapsed time and each job's state. */
+static void show_status(const struct try_ci_result *res, int64_t start,
+			int colour)
+{
+	struct try_buf b = TRY_BUF_INIT;
+	int64_t s = (try_now_ms() - start) / 1000;
+	size_t i;
+
+	try_buf_addf(&b, "\r\033[Kgit-try: %lld:%02lld ", (long long)(s / 60),
+		     (long long)(s % 60));
+	for (i = 0; i < res->nr; i++) {
+		if (i)
+			try_buf_adds(&b, ", ");
+		add_safe(&b, res->jobs[i].name, 40);
+		try_buf_adds(&b, " ");
+		add_state(&b, res->jobs[i].state, colour);
+	}
+	put(stderr, &b);
+	try_buf_release(&b);
+}
+
+static int run_remote(struct try *t, const struct options *o)
+{
+	struct try_ci_result res = TRY_CI_RESULT_INIT;
+	struct shown sh = { NULL, NULL };
+	void *state = NULL;
+	int tty = isatty(2), colour = use_colour(2);
+	int64_t start;
+	int code = EXIT_ERROR;
+	size_t i;
+
+	t->ci.verbose = o->verbose;
+	start = try_now_ms();
+	if (t->backend->submit(&state, &t->ci, &t->req, &res) < 0) {
+		code = fail(o, t, &res, "cannot submit");
+		goto done;
+	}
+	if (o->no_wait) {
+		struct try_buf b = TRY_BUF_INIT;
+		if (o->json) {
+			print_json(t, &res, "submitted", EXIT_PASSED, NULL);
+		} else {
+			try_buf_adds(&b, "git-try: submitted; follow it at:\n");
+			put(stderr, &b);
+			try_buf_reset(&b);
+			for (i = 0; i < res.nr; i++) {
+				add_safe(&b, res.jobs[i].name, 80);
+				try_buf_adds(&b, ": ");
+				add_safe(&b, res.jobs[i].url ? res.jobs[i].url
+					 : "(no URL)", 1000);
+				try_buf_addch(&b, '\n');
+			}
+			put(stdout, &b);
+		}
+		try_buf_release(&b);
+		code = EXIT_PASSED;
+		goto done;
+	}
+
+	sh.states = try_xcalloc(res.nr + 1, sizeof(*sh.states));
+	sh.urls = try_xcalloc(res.nr + 1, sizeof(*sh.urls));
+	for (i = 0; i < res.nr; i++)
+		sh.states[i] = (enum try_ci_state)-1;
+	set_stop_message(&res, tty);
+	catch_signals(PHASE_WAIT);
+	for (;;) {
+		enum try_ci_state s;
+		int64_t elapsed;
+		long interval;
+
+		if (!interrupts && t->backend->poll(state, &res) < 0) {
+			struct try_buf b = TRY_BUF_INIT;
+			if (tty)
+				fputs("\r\033[K", stderr);
+			try_buf_addf(&b, "lost contact: %s", try_error_last());
+			try_error_set("%s", b.ptr);
+			code = fail(o, t, &res, NULL);
+			try_buf_reset(&b);
+			try_buf_adds(&b, "git-try: the build may still be "
+				     "running:\n");
+			add_urls(&b, &res);
+			put(stderr, &b);
+			try_buf_release(&b);
+			goto done;
+		}
+		set_stop_message(&res, tty);
+		if (tty)
+			show_status(&res, start, colour);
+		else
+			show_changes(&sh, &res);
+		s = try_ci_result_state(&res);
+		if (try_ci_state_final(s)) {
+			if (tty)
+				fputs("\r\033[K", stderr);
+			code = exit_code_of(s);
+			if (o->json)
+				print_json(t, &res, result_word(s), code, NULL);
+			else
+				print_final(&res);
+			goto done;
+		}
+		if (interrupts) {
+			ssize_t ignored = write(2, stop_message, stop_len);
+			(void)ignored;
+			if (o->json)
+				print_json(t, &res, "interrupted",
+					   EXIT_INTERRUPTED, NULL);
+			code = EXIT_INTERRUPTED;
+			goto done;
+		}
+		/* Poll often at first, then less: the wait costs at most a
+		 * tenth of the build's time, and never more than
+		 * try.pollInterval. */
+		elapsed = try_now_ms() - start;
+		interval = (long)(elapsed / 10);
+		if (interval < 100)
+			interval = 100;
+		if (interval > t->ci.poll_ms)
+			interval = t->ci.poll_ms;
+		sleep_ms(interval);
+	}
+done:
+	phase = PHASE_OTHER;
+	if (state)
+		t->backend->free_state(state);
+	for (i = 0; sh.urls && i < res.nr; i++)
+		free(sh.urls[i]);
+	free(sh.urls);
+	free(sh.states);
+	try_ci_result_release(&res);
+	return code;
+}
+
+static int run(struct try *t, const struct options *o)
+{
+	struct try_patch_options po = TRY_PATCH_OPTIONS_INIT;
+	const char *backend;
+
+	if (try_repo_open(&t->repo, NULL, 0) < 0)
+		return fail(o, NULL, NULL, NULL);
+	if (git_repository_is_bare(t->repo)) {
+		try_error_set("a try needs a working tree; this repository "
+			      "is bare");
+		return fail(o, NULL, NULL, NULL);
+	}
+	if (try_config_load(&t->cfg, t->repo) < 0 ||
+	    try_ci_settings_load(&t->ci, t->repo) < 0)
+		return fail(o, NULL, NULL, "bad configuration");
+	if (o->command)
+		try_ci_set(&t->ci.command, o->command);
+	backend = o->backend ? o->backend : t->ci.backend;
+	if (strcmp(backend, "local")) {
+		t->backend = try_ci_backend_find(backend);
+		if (!t->backend)
+			return usage_error("unknown backend '%s' (local, "
+					   "buildbot, jenkins, webhook)",
+					   backend);
+	} else if (o->no_wait) {
+		return usage_error("%s", "--no-wait needs a CI backend: the "
+				   "local backend has nothing to follow");
+	}
+
+	if (try_patch_base(&t->base, t->repo, &t->cfg, o->base) < 0)
+		return fail(o, NULL, NULL, NULL);
+	git_oid_tostr(t->base_hex, sizeof(t->base_hex), &t->base);
+	{
+		struct try_buf l = TRY_BUF_INIT;
+		if (o->base)
+			try_buf_adds(&l, o->base);
+		else
+			try_buf_addf(&l, "merge-base of HEAD and %s/%s",
+				     t->cfg.remote, t->cfg.trunk_branch);
+		t->base_label = try_buf_detach(&l);
+	}
+	/* a CI server checks the base out of its repository */
+	if (t->backend &&
+	    try_patch_base_on_remote(t->repo, &t->base, t->cfg.remote,
+				     t->cfg.trunk_branch) < 0)
+		return fail(o, NULL, NULL, NULL);
+
+	po.flags = o->patch_flags;
+	po.paths = o->paths;
+	po.npaths = o->npaths;
+	if (try_patch_create(&t->patch, t->repo, &t->base, &po) < 0)
+		return fail(o, NULL, NULL, "cannot make the patch");
+	if (!t->patch.len && !o->allow_empty) {
+		try_error_set("nothing to try: no changes against %.12s%s "
+			      "(--allow-empty tries the base as it is)",
+			      t->base_hex, o->patch_flags & TRY_PATCH_UNTRACKED
+			      ? "" : "; new files need --untracked or "
+			      "'git add'");
+		return fail(o, NULL, NULL, NULL);
+	}
+
+	t->id = make_id();
+	t->author = make_author(t->repo);
+	t->reason = o->reason ? try_xstrdup(o->reason)
+			      : make_reason(t->repo, t->id);
+	t->req.id = t->id;
+	t->req.base = t->base_hex;
+	t->req.branch = t->cfg.trunk_branch;
+	t->req.patch = t->patch.ptr;
+	t->req.patch_len = t->patch.len;
+	t->req.author = t->author;
+	t->req.reason = t->reason;
+
+	if (o->dry_run)
+		return dry_run(t, o);
+	if (!o->json) {
+		struct try_buf b = TRY_BUF_INIT;
+		try_buf_addf(&b, "git-try: %zu file%s against %.12s (%s)",
+			     try_patch_count_files(t->patch.ptr, t->patch.len),
+			     try_patch_count_files(t->patch.ptr,
+						   t->patch.len) == 1 ? "" : "s",
+			     t->base_hex, t->base_label);
+		if (t->backend)
+			try_buf_addf(&b, " to %s", t->backend->name);
+		try_buf_addch(&b, '\n');
+		put(stderr, &b);
+		try_buf_release(&b);
+	}
+	return t->backend ? run_remote(t, o) : run_local(t, o);
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct try t;
+	int code;
+
+	memset(&o, 0, sizeof(o));
+	memset(&t, 0, sizeof(t));
+	code = parse_options(&o, argc, argv);
+	if (code == -2)
+		return 0;
+	if (code)
+		return code;
+	/* a closed pipe on stdout must not kill us before cleaning up */
+	signal(SIGPIPE, SIG_IGN);
+
+	git_libgit2_init();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	try_buf_init(&t.patch);
+	code = run(&t, &o);
+
+	try_buf_release(&t.patch);
+	free(t.id);
+	free(t.author);
+	free(t.reason);
+	free(t.base_label);
+	try_ci_settings_release(&t.ci);
+	try_config_release(&t.cfg);
+	git_repository_free(t.repo);
+	curl_global_cleanup();
+	git_libgit2_shutdown();
+	return code;
+}

@@ -1,0 +1,249 @@
+#include "libtry/ci.h"
+#include "libtry/buf.h"
+#include "libtry/error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int try_ci_state_final(enum try_ci_state s)
+{
+	return s == TRY_CI_PASSED || s == TRY_CI_FAILED ||
+	       s == TRY_CI_NOT_APPLIED || s == TRY_CI_ERROR;
+}
+
+const char *try_ci_state_name(enum try_ci_state s)
+{
+	switch (s) {
+	case TRY_CI_QUEUED:
+		return "queued";
+	case TRY_CI_RUNNING:
+		return "running";
+	case TRY_CI_PASSED:
+		return "passed";
+	case TRY_CI_FAILED:
+		return "failed";
+	case TRY_CI_NOT_APPLIED:
+		return "patch did not apply";
+	case TRY_CI_ERROR:
+		return "error";
+	}
+	return "error";
+}
+
+void try_ci_set(char **field, const char *value)
+{
+	char *copy = value ? try_xstrdup(value) : NULL;
+
+	free(*field);
+	*field = copy;
+}
+
+struct try_ci_job *try_ci_result_add(struct try_ci_result *r,
+				     const char *name)
+{
+	struct try_ci_job *j;
+
+	TRY_ARRAY_GROW(r->jobs, r->nr + 1, r->alloc);
+	j = &r->jobs[r->nr++];
+	memset(j, 0, sizeof(*j));
+	j->name = try_xstrdup(name);
+	j->state = TRY_CI_QUEUED;
+	return j;
+}
+
+void try_ci_result_release(struct try_ci_result *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nr; i++) {
+		free(r->jobs[i].name);
+		free(r->jobs[i].url);
+		free(r->jobs[i].detail);
+	}
+	free(r->jobs);
+	free(r->url);
+	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * How bad a final state is, for the overall verdict: a patch that did not
+ * apply says the most about the try, then an error (the answer is missing),
+ * then failed tests.
+ */
+static int badness(enum try_ci_state s)
+{
+	switch (s) {
+	case TRY_CI_PASSED:
+		return 1;
+	case TRY_CI_FAILED:
+		return 2;
+	case TRY_CI_ERROR:
+		return 3;
+	case TRY_CI_NOT_APPLIED:
+		return 4;
+	default:
+		return 0;
+	}
+}
+
+enum try_ci_state try_ci_result_state(const struct try_ci_result *r)
+{
+	enum try_ci_state worst = TRY_CI_PASSED;
+	int running = 0, queued = 0;
+	size_t i;
+
+	if (!r->nr)
+		return TRY_CI_QUEUED;
+	for (i = 0; i < r->nr; i++) {
+		enum try_ci_state s = r->jobs[i].state;
+
+		if (s == TRY_CI_RUNNING)
+			running = 1;
+		else if (!try_ci_state_final(s))
+			queued = 1;
+		else if (badness(s) > badness(worst))
+			worst = s;
+	}
+	if (running)
+		return TRY_CI_RUNNING;
+	if (queued)
+		return TRY_CI_QUEUED;
+	return worst;
+}
+
+/* "250", "250ms", "2s": milliseconds into `*out` (kept when unset). */
+static int get_duration(int *out, git_config *cfg, const char *key)
+{
+	char *value = NULL, *end;
+	long long n;
+	int ret = -1;
+
+	if (try_config_get_string(&value, cfg, key) < 0)
+		return -1;
+	if (!value)
+		return 0;
+	n = strtoll(value, &end, 10);
+	if (end == value)
+		goto bad;
+	if (!strcmp(end, "s"))
+		n *= 1000;
+	else if (*end && strcmp(end, "ms"))
+		goto bad;
+	if (n < 1 || n > 86400000)
+		goto bad;
+	*out = (int)n;
+	ret = 0;
+	goto done;
+bad:
+	try_error_set("%s: '%s' is not a duration from 1ms to 86400s "
+		      "(e.g. 500, 500ms, 2s)", key, value);
+done:
+	free(value);
+	return ret;
+}
+
+static int get_path(char **out, git_config *cfg, const char *key)
+{
+	git_buf value = GIT_BUF_INIT;
+	int error = git_config_get_path(&value, cfg, key);
+
+	*out = NULL;
+	if (error == GIT_ENOTFOUND)
+		return 0;
+	if (error < 0) {
+		try_error_from_git(key);
+		return -1;
+	}
+	*out = try_xstrdup(value.ptr);
+	git_buf_dispose(&value);
+	return 0;
+}
+
+int try_ci_settings_load_from(struct try_ci_settings *out, git_config *cfg)
+{
+	memset(out, 0, sizeof(*out));
+	out->poll_ms = 1000;
+	out->connect_timeout_ms = 5000;
+	out->timeout_ms = 30000;
+
+	if (try_config_get_string(&out->backend, cfg, "try.backend") < 0 ||
+	    try_config_get_string(&out->url, cfg, "try.url") < 0 ||
+	    try_config_get_string(&out->scheduler, cfg, "try.scheduler") < 0 ||
+	    try_config_get_multi(&out->builders, cfg, "try.builders") < 0 ||
+	    try_config_get_string(&out->job, cfg, "try.job") < 0 ||
+	    get_path(&out->secret_file, cfg, "try.secretFile") < 0 ||
+	    try_config_get_string(&out->command, cfg, "try.command") < 0 ||
+	    get_duration(&out->poll_ms, cfg, "try.pollInterval") < 0 ||
+	    get_duration(&out->connect_timeout_ms, cfg,
+			 "try.connectTimeout") < 0 ||
+	    get_duration(&out->timeout_ms, cfg, "try.requestTimeout") < 0 ||
+	    try_config_get_multi(&out->apply_steps, cfg, "try.applyStep") < 0)
+		return -1;
+	if (!out->backend)
+		out->backend = try_xstrdup("local");
+	if (!out->scheduler)
+		out->scheduler = try_xstrdup("try");
+	if (!out->command)
+		out->command = try_xstrdup("make check");
+	if (!out->apply_steps.nr)
+		try_strlist_add(&out->apply_steps, "git");
+	if (!*out->backend) {
+		try_error_set("try.backend: empty");
+		return -1;
+	}
+	/* an empty builders value resets the list, as git's multi-values do */
+	{
+		size_t i, keep = 0;
+		for (i = 0; i < out->builders.nr; i++) {
+			if (!*out->builders.items[i]) {
+				size_t j;
+				for (j = keep; j <= i; j++)
+					free(out->builders.items[j]);
+				keep = i + 1;
+			}
+		}
+		if (keep) {
+			memmove(out->builders.items,
+				out->builders.items + keep,
+				(out->builders.nr - keep) *
+					sizeof(*out->builders.items));
+			out->builders.nr -= keep;
+		}
+	}
+	return 0;
+}
+
+int try_ci_settings_load(struct try_ci_settings *out, git_repository *repo)
+{
+	git_config *cfg = NULL;
+	int ret;
+
+	if (git_repository_config_snapshot(&cfg, repo) < 0) {
+		memset(out, 0, sizeof(*out));
+		try_error_from_git("cannot read git config");
+		return -1;
+	}
+	ret = try_ci_settings_load_from(out, cfg);
+	git_config_free(cfg);
+	return ret;
+}
+
+void try_ci_settings_release(struct try_ci_settings *s)
+{
+	free(s->backend);
+	free(s->url);
+	free(s->scheduler);
+	try_strlist_release(&s->builders);
+	free(s->job);
+	free(s->secret_file);
+	free(s->command);
+	try_strlist_release(&s->apply_steps);
+	memset(s, 0, sizeof(*s));
+}
+
+const struct try_ci_backend *try_ci_backend_find(const char *name)
+{
+	if (!strcmp(name, "buildbot"))
+		return &try_ci_buildbot;
+	return NULL;
+}
