@@ -688,6 +688,15 @@ static curl_mime *build_mime(CURL *curl, const struct try_http_request *req)
 	return mime;
 }
 
+/* The request's wish, or git's own GIT_CURL_VERBOSE=1. */
+static int want_verbose(const struct try_http_request *req)
+{
+	const char *v = getenv("GIT_CURL_VERBOSE");
+
+	return req->verbose || (v && *v && strcmp(v, "0") &&
+				strcasecmp(v, "false"));
+}
+
 /* One attempt.  Returns libcurl's code; `*sent` says whether any of the
  * request went out. */
 static CURLcode attempt(struct try_http_response *out,
@@ -701,6 +710,7 @@ static CURLcode attempt(struct try_http_response *out,
 	curl_off_t up = 0;
 	long hsize = 0;
 	const char *method = req->method ? req->method : "GET";
+	int verbose = want_verbose(req);
 
 	*sent = 0;
 	errbuf[0] = '\0';
@@ -750,7 +760,7 @@ static CURLcode attempt(struct try_http_response *out,
 		curl_easy_setopt(curl, CURLOPT_PASSWORD,
 				 req->password ? req->password : "");
 	}
-	if (req->verbose) {
+	if (verbose) {
 		curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, on_debug);
 		curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);
 	}
@@ -881,7 +891,7 @@ int try_http_perform(struct try_http_response *out,
 					n + 1);
 			break;
 		}
-		if (req->verbose)
+		if (want_verbose(req))
 			fprintf(stderr, "* %s: retrying in %ld ms\n", what, wait);
 		sleep_ms(wait);
 		delay = delay * 2 > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : delay * 2;

@@ -38,7 +38,8 @@ struct try_http_request {
 	long connect_timeout_ms;   /* 0: 5000 */
 	long timeout_ms;           /* whole request; 0: 30000 */
 	int retries;               /* extra attempts on connect errors/5xx; -1: none, 0: default 3 */
-	int verbose;               /* print the exchange on stderr, secrets masked */
+	int verbose;               /* print the exchange on stderr, secrets masked;
+				    * also when GIT_CURL_VERBOSE=1, as in git */
 
 	/* Extensions (zero means the default; designated initialisers). */
 
@@ -149,7 +150,10 @@ int try_http_same_origin(const char *a, const char *b);
  */
 int try_http_credentials(char **user, char **password, const char *url);
 
-/* "sha256=<hex HMAC-SHA256 of body with secret>" into `out`. */
+/*
+ * Appends "sha256=<hex HMAC-SHA256 of body with secret>" to `out`: the
+ * value of an X-Try-Signature or X-Lanes-Signature header.
+ */
 int try_http_sign(struct try_buf *out, const char *secret, size_t secret_len,
 		  const char *body, size_t body_len);
 

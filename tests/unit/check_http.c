@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "libtry/buf.h"
+#include "libtry/ci.h"
 #include "libtry/error.h"
 #include "libtry/http.h"
 
@@ -816,12 +817,665 @@ START_TEST(test_credentials_helper_knows_nothing)
 }
 END_TEST
 
+
+/* --- the jenkins and webhook backends --- */
+
+/*
+ * Local helpers over struct try_ci_result, so that these tests need no more
+ * of ci.c than its header.
+ */
+static int is_final(enum try_ci_state st)
+{
+	return st != TRY_CI_QUEUED && st != TRY_CI_RUNNING;
+}
+
+static void result_release(struct try_ci_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->nr; i++) {
+		free(res->jobs[i].name);
+		free(res->jobs[i].url);
+		free(res->jobs[i].detail);
+	}
+	free(res->jobs);
+	free(res->url);
+	memset(res, 0, sizeof(*res));
+}
+
+/* The worst state of the jobs: error, not applied, failed, passed. */
+static enum try_ci_state result_state(const struct try_ci_result *res)
+{
+	static const enum try_ci_state order[] = {
+		TRY_CI_QUEUED, TRY_CI_RUNNING, TRY_CI_ERROR,
+		TRY_CI_NOT_APPLIED, TRY_CI_FAILED,
+	};
+	size_t i, k;
+
+	for (k = 0; k < sizeof(order) / sizeof(*order); k++)
+		for (i = 0; i < res->nr; i++)
+			if (res->jobs[i].state == order[k])
+				return order[k];
+	return TRY_CI_PASSED;
+}
+
+#define TOKEN "11aaaabbbbccccddddeeeeffff00001111"
+#define BASE "0123456789abcdef0123456789abcdef01234567"
+
+static const char test_patch[] =
+	"diff --git a/bin b/bin\nnew file mode 100644\nindex 0000000..e69de29\n"
+	"GIT binary patch\nliteral 4\nLcmZ?d\0\xff\n";
+
+static void try_request(struct try_ci_request *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = "try-1700000000-42";
+	r->base = BASE;
+	r->branch = "main";
+	r->patch = test_patch;
+	r->patch_len = sizeof(test_patch) - 1;
+	r->author = "A U Thor <author@example.com>";
+	r->reason = "try: fix the frobnicator";
+}
+
+static void try_settings(struct try_ci_settings *s, const char *url,
+			 const char *job)
+{
+	memset(s, 0, sizeof(*s));
+	s->url = (char *)url;
+	s->job = (char *)job;
+	s->poll_ms = 50;
+	s->connect_timeout_ms = 2000;
+	s->timeout_ms = 5000;
+}
+
+/*
+ * Submits and polls until every job is final (or 15 s pass).  Returns -1
+ * when submit or a poll failed (message set), else 0 with `res` filled.
+ */
+static int run_try(const struct try_ci_backend *b,
+		   const struct try_ci_settings *s,
+		   const struct try_ci_request *r, struct try_ci_result *res)
+{
+	void *state = NULL;
+	struct timespec start;
+	int ret = -1;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	if (b->submit(&state, s, r, res) < 0)
+		return -1;
+	ck_assert_ptr_nonnull(state);
+	ck_assert_uint_ge(res->nr, 1);
+	for (;;) {
+		size_t i;
+		int done = 1;
+
+		for (i = 0; i < res->nr; i++)
+			if (!is_final(res->jobs[i].state))
+				done = 0;
+		if (done) {
+			ret = 0;
+			break;
+		}
+		ck_assert_int_lt(elapsed_ms(&start), 15000);
+		usleep(50000);
+		if (b->poll(state, res) < 0)
+			break;
+	}
+	b->free_state(state);
+	return ret;
+}
+
+/* A file of the server's state folder. */
+static void server_file(struct try_buf *out, const struct server *s,
+			const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/state/%s", s->dir, name);
+	try_buf_reset(out);
+	ck_assert_int_eq(try_buf_read_file(out, path, 0), 0);
+}
+
+static void no_credentials(char *home, size_t size)
+{
+	fake_home(home, size, NULL);
+}
+
+START_TEST(test_jenkins_passes_with_token)
+{
+	static const char *const args[] = { "--user", "alice", "--token",
+					    TOKEN, NULL };
+	struct server srv;
+	struct try_ci_settings s;
+	struct try_ci_request r;
+	struct try_ci_result res = { 0 };
+	struct try_buf got = TRY_BUF_INIT;
+	char home[64], url[256], want[256];
+
+	no_credentials(home, sizeof(home));
+	setenv("TRY_TOKEN", TOKEN, 1);
+	server_start(&srv, "fake-jenkins.py", args);
+	snprintf(url, sizeof(url), "http://alice@127.0.0.1:%d/", srv.port);
+	try_settings(&s, url, "try");
+	try_request(&r);
+	ck_assert_msg(run_try(&try_ci_jenkins, &s, &r, &res) == 0, "%s",
+		      try_error_last());
+	ck_assert_uint_eq(res.nr, 1);
+	ck_assert_str_eq(res.jobs[0].name, "try");
+	ck_assert_int_eq(res.jobs[0].state, TRY_CI_PASSED);
+	ck_assert_str_eq(res.jobs[0].detail, "SUCCESS");
+	snprintf(want, sizeof(want), "%s/job/try/1/console", srv.url);
+	ck_assert_str_eq(res.jobs[0].url, want);
+	snprintf(want, sizeof(want), "%s/job/try/1/", srv.url);
+	ck_assert_str_eq(res.url, want);
+	/* a token needs no crumb; the patch arrived byte for byte */
+	ck_assert_int_eq(server_count(&srv, "GET", "/crumbIssuer"), 0);
+	ck_assert_int_eq(server_count(&srv, "POST",
+		"/job/try/buildWithParameters?delay=0sec"), 1);
+	server_file(&got, &srv, "1/patch.diff");
+	ck_assert_uint_eq(got.len, sizeof(test_patch) - 1);
+	ck_assert(!memcmp(got.ptr, test_patch, got.len));
+	server_file(&got, &srv, "1/params.json");
+	ck_assert_str_eq(got.ptr, "{\"author\": \"A U Thor <author@example.com>\", "
+			 "\"base\": \"" BASE "\", \"branch\": \"main\", "
+			 "\"reason\": \"try: fix the frobnicator\", "
+			 "\"try_id\": \"try-1700000000-42\"}");
+	try_buf_release(&got);
+	result_release(&res);
+	server_stop(&srv);
+	remove_dir(home);
+}
+END_TEST
+
+START_TEST(test_jenkins_results)
+{
+	static const struct {
+		const char *result, *console, *description;
+		enum try_ci_state state;
+		const char *detail;
+	} cases[] = {
+		{ "FAILURE", NULL, NULL, TRY_CI_FAILED, "FAILURE" },
+		{ "UNSTABLE", NULL, NULL, TRY_CI_FAILED, "UNSTABLE" },
+		{ "ABORTED", NULL, NULL, TRY_CI_ERROR, "ABORTED" },
+		{ "NOT_BUILT", NULL, NULL, TRY_CI_ERROR, "NOT_BUILT" },
+		{ "FAILURE", "+ git apply --index patch.diff\\nerror: patch "
+		  "failed: a.c:3\\nTRY-PATCH-FAILED: error: patch failed: a.c:3",
+		  NULL, TRY_CI_NOT_APPLIED, "error: patch failed: a.c:3" },
+		{ "FAILURE", "[2024-05-01T10:00:00.000Z] TRY-PATCH-FAILED",
+		  NULL, TRY_CI_NOT_APPLIED, "patch did not apply" },
+		{ "FAILURE", "+ echo TRY-PATCH-FAILED\\nTRY-PATCH-FAILEDX",
+		  NULL, TRY_CI_FAILED, "FAILURE" },
+		{ "NOT_BUILT", NULL, "TRY-PATCH-FAILED: conflict in b.c",
+		  TRY_CI_NOT_APPLIED, "conflict in b.c" },
+	};
+	size_t i;
+	char home[64];
+
+	no_credentials(home, sizeof(home));
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const char *args[12] = { "--no-csrf", "--result",
+					 cases[i].result, NULL };
+		size_t n = 3;
+		struct server srv;
+		struct try_ci_settings s;
+		struct try_ci_request r;
+		struct try_ci_result res = { 0 };
+
+		if (cases[i].console) {
+			args[n++] = "--console";
+			args[n++] = cases[i].console;
+		}
+		if (cases[i].description) {
+			args[n++] = "--description";
+			args[n++] = cases[i].description;
+		}
+		args[n] = NULL;
+		server_start(&srv, "fake-jenkins.py", args);
+		try_settings(&s, srv.url, "try");
+		try_request(&r);
+		ck_assert_msg(run_try(&try_ci_jenkins, &s, &r, &res) == 0,
+			      "%s", try_error_last());
+		ck_assert_msg(res.jobs[0].state == cases[i].state,
+			      "case %zu: state %d", i, res.jobs[0].state);
+		ck_assert_msg(!strcmp(res.jobs[0].detail, cases[i].detail),
+			      "case %zu: detail '%s'", i, res.jobs[0].detail);
+		result_release(&res);
+		server_stop(&srv);
+	}
+	remove_dir(home);
+}
+END_TEST
+
+START_TEST(test_jenkins_password_from_helper_uses_crumb)
+{
+	static const char *const args[] = { "--user", "robot", "--password",
+					    "p4ss", "--prefix", "/jenkins",
+					    "--job", "team/try", NULL };
+	struct server srv;
+	struct try_ci_settings s;
+	struct try_ci_request r;
+	struct try_ci_result res = { 0 };
+	char home[64], config[256], url[256], want[256];
+
+	fake_home(home, sizeof(home), NULL);
+	snprintf(config, sizeof(config), "%s/.gitconfig", home);
+	write_file(config, "[credential]\n\thelper = \"!f() { test $1 = get "
+		   "&& echo username=robot && echo password=p4ss; }; f\"\n");
+	server_start(&srv, "fake-jenkins.py", args);
+	snprintf(url, sizeof(url), "%s/jenkins", srv.url);
+	try_settings(&s, url, "team/try");
+	try_request(&r);
+	ck_assert_msg(run_try(&try_ci_jenkins, &s, &r, &res) == 0, "%s",
+		      try_error_last());
+	ck_assert_int_eq(res.jobs[0].state, TRY_CI_PASSED);
+	snprintf(want, sizeof(want), "%s/jenkins/job/team/try/1/console",
+		 srv.url);
+	ck_assert_str_eq(res.jobs[0].url, want);
+	/* a password: the crumb first, then one POST */
+	ck_assert_int_eq(server_count(&srv, "GET", "/jenkins/crumbIssuer"), 1);
+	ck_assert_int_eq(server_count(&srv, "POST",
+		"/jenkins/job/team/job/try/buildWithParameters"), 1);
+	result_release(&res);
+	server_stop(&srv);
+	remove_dir(home);
+}
+END_TEST
+
+START_TEST(test_jenkins_crumb_after_refusal)
+{
+	/* a password that looks like an API token: refused, then a crumb */
+	static const char *const args[] = { "--user", "alice", "--password",
+					    TOKEN, NULL };
+	struct server srv;
+	struct try_ci_settings s;
+	struct try_ci_request r;
+	struct try_ci_result res = { 0 };
+	char home[64], url[256];
+
+	no_credentials(home, sizeof(home));
+	setenv("TRY_TOKEN", TOKEN, 1);
+	server_start(&srv, "fake-jenkins.py", args);
+	snprintf(url, sizeof(url), "http://alice@127.0.0.1:%d", srv.port);
+	try_settings(&s, url, "try");
+	try_request(&r);
+	ck_assert_msg(run_try(&try_ci_jenkins, &s, &r, &res) == 0, "%s",
+		      try_error_last());
+	ck_assert_int_eq(res.jobs[0].state, TRY_CI_PASSED);
+	ck_assert_int_eq(server_count(&srv, "POST", "/job/try/build"), 2);
+	ck_assert_int_eq(server_count(&srv, "GET", "/crumbIssuer"), 1);
+	result_release(&res);
+	server_stop(&srv);
+	remove_dir(home);
+}
+END_TEST
+
+START_TEST(test_jenkins_refusals)
+{
+	static const char *const args[] = { "--user", "alice", "--token",
+					    TOKEN, NULL };
+	struct server srv;
+	struct try_ci_settings s;
+	struct try_ci_request r;
+	struct try_ci_result res = { 0 };
+	void *state = NULL;
+	char home[64], url[256];
+
+	no_credentials(home, sizeof(home));
+	server_start(&srv, "fake-jenkins.py", args);
+	try_request(&r);
+
+	/* a wrong token: 401 with Jenkins' words, asked once */
+	setenv("TRY_TOKEN", "11ffffffffffffffffffffffffffffffff", 1);
+	snprintf(url, sizeof(url), "http://alice@127.0.0.1:%d", srv.port);
+	try_settings(&s, url, "try");
+	ck_assert_int_eq(try_ci_jenkins.submit(&state, &s, &r, &res), -1);
+	ck_assert_ptr_null(state);
+	ck_assert_str_eq(try_error_last(), "jenkins: HTTP 401: Invalid "
+			 "password/token for user: alice");
+	ck_assert_int_eq(server_count(&srv, "POST", "/job/try/"), 1);
+
+	/* no credentials at all */
+	unsetenv("TRY_TOKEN");
+	ck_assert_int_eq(try_ci_jenkins.submit(&state, &s, &r, &res), -1);
+	ck_assert_msg(strstr(try_error_last(), "jenkins: HTTP 403: "
+			     "Authentication required (no credentials for ")
+		      != NULL, "%s", try_error_last());
+
+	/* no such job */
+	setenv("TRY_TOKEN", TOKEN, 1);
+	try_settings(&s, url, "nope");
+	ck_assert_int_eq(try_ci_jenkins.submit(&state, &s, &r, &res), -1);
+	ck_assert_msg(strstr(try_error_last(), "jenkins: HTTP 404: Not Found "
+			     "(is try.job 'nope' a job at ") != NULL, "%s",
+		      try_error_last());
+
+	/* settings missing */
+	try_settings(&s, url, NULL);
+	ck_assert_int_eq(try_ci_jenkins.submit(&state, &s, &r, &res), -1);
+	ck_assert_str_eq(try_error_last(),
+			 "jenkins: try.job is not set (the job to run)");
+	try_settings(&s, NULL, "try");
+	ck_assert_int_eq(try_ci_jenkins.submit(&state, &s, &r, &res), -1);
+	ck_assert_str_eq(try_error_last(),
+			 "jenkins: try.url is not set (the Jenkins URL)");
+	ck_assert_uint_eq(res.nr, 0);
+	result_release(&res);
+	server_stop(&srv);
+	remove_dir(home);
+}
+END_TEST
+
+START_TEST(test_jenkins_5xx)
+{
+	static const char *const args[] = {
+		"--no-csrf",
+		"--fault", "POST /buildWithParameters 503:Jenkins is going "
+			   "to shut down",
+		NULL };
+	struct server srv;
+	struct try_ci_settings s;
+	struct try_ci_request r;
+	struct try_ci_result res = { 0 };
+	void *state = NULL;
+	char home[64];
+
+	no_credentials(home, sizeof(home));
+	server_start(&srv, "fake-jenkins.py", args);
+	try_settings(&s, srv.url, "try");
+	try_request(&r);
+	ck_assert_int_eq(try_ci_jenkins.submit(&state, &s, &r, &res), -1);
+	ck_assert_str_eq(try_error_last(), "jenkins: HTTP 503: Jenkins is "
+			 "going to shut down (4 attempts)");
+	ck_assert_int_eq(server_count(&srv, "POST", "/job/try/"), 4);
+
+	/* 5xx while polling, then fine: the try goes on */
+	server_faults(&srv, "GET /queue/item 502:Bad Gateway x2\n"
+		      "GET /job/try/1/api 500:oops x1");
+	ck_assert_msg(run_try(&try_ci_jenkins, &s, &r, &res) == 0, "%s",
+		      try_error_last());
+	ck_assert_int_eq(res.jobs[0].state, TRY_CI_PASSED);
+	result_release(&res);
+	server_stop(&srv);
+	remove_dir(home);
+}
+END_TEST
+
+START_TEST(test_jenkins_lost)
+{
+	static const char *const args[] = { "--no-csrf", "--cancel", NULL };
+	struct server srv;
+	struct try_ci_settings s;
+	struct try_ci_request r;
+	struct try_ci_result res = { 0 };
+	void *state = NULL;
+	char home[64], url[64];
+
+	no_credentials(home, sizeof(home));
+	server_start(&srv, "fake-jenkins.py", args);
+	try_settings(&s, srv.url, "try");
+	try_request(&r);
+
+	/* cancelled in the queue */
+	ck_assert_msg(run_try(&try_ci_jenkins, &s, &r, &res) == 0, "%s",
+		      try_error_last());
+	ck_assert_int_eq(res.jobs[0].state, TRY_CI_ERROR);
+	ck_assert_str_eq(res.jobs[0].detail, "cancelled in the queue");
+	result_release(&res);
+
+	/* a slow answer to the POST: not repeated (no second build) */
+	s.timeout_ms = 300;
+	server_faults(&srv, "POST /buildWithParameters slow:3");
+	ck_assert_int_eq(try_ci_jenkins.submit(&state, &s, &r, &res), -1);
+	ck_assert_msg(strstr(try_error_last(), "jenkins: no answer from ") &&
+		      strstr(try_error_last(), "within 300 ms"), "%s",
+		      try_error_last());
+	ck_assert_int_eq(server_count(&srv, "POST", "/job/try/"), 2);
+	server_stop(&srv);
+
+	/* nobody there */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", free_port());
+	try_settings(&s, url, "try");
+	ck_assert_int_eq(try_ci_jenkins.submit(&state, &s, &r, &res), -1);
+	ck_assert_msg(strstr(try_error_last(), "jenkins: cannot connect to "
+			     "http://127.0.0.1:9/") != NULL, "%s",
+		      try_error_last());
+	result_release(&res);
+	remove_dir(home);
+}
+END_TEST
+
+static void secret_file(char *path, size_t size, const char *home,
+			const char *secret)
+{
+	snprintf(path, size, "%s/try.secret", home);
+	write_file(path, secret);
+}
+
+START_TEST(test_webhook_passes)
+{
+	struct server srv;
+	struct try_ci_settings s;
+	struct try_ci_request r;
+	struct try_ci_result res = { 0 };
+	struct try_buf got = TRY_BUF_INIT;
+	char home[64], secret[128], url[256], want[256];
+	const char *args[] = { "--secret-file", secret, NULL };
+	json_t *doc;
+
+	no_credentials(home, sizeof(home));
+	secret_file(secret, sizeof(secret), home, "s3cret\n");
+	server_start(&srv, "fake-webhook-ci.py", args);
+	snprintf(url, sizeof(url), "%s/try", srv.url);
+	try_settings(&s, url, NULL);
+	s.secret_file = secret;
+	try_request(&r);
+	r.author = "J\xf6rg <j@example.com>"; /* Latin-1: not UTF-8 */
+	ck_assert_msg(run_try(&try_ci_webhook, &s, &r, &res) == 0, "%s",
+		      try_error_last());
+	ck_assert_uint_eq(res.nr, 1);
+	ck_assert_str_eq(res.jobs[0].name, "build");
+	ck_assert_int_eq(res.jobs[0].state, TRY_CI_PASSED);
+	snprintf(want, sizeof(want), "%s/builds/%s/build", srv.url, r.id);
+	ck_assert_str_eq(res.jobs[0].url, want);
+	snprintf(want, sizeof(want), "%s/builds/%s", srv.url, r.id);
+	ck_assert_str_eq(res.url, want);
+	/* the receiver checked the signature and kept what came */
+	server_file(&got, &srv, "try-1700000000-42.patch");
+	ck_assert_uint_eq(got.len, sizeof(test_patch) - 1);
+	ck_assert(!memcmp(got.ptr, test_patch, got.len));
+	server_file(&got, &srv, "try-1700000000-42.json");
+	doc = json_loads(got.ptr, 0, NULL);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "base")), BASE);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "branch")),
+			 "main");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "author")),
+			 "J\xef\xbf\xbdrg <j@example.com>");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "reason")),
+			 r.reason);
+	ck_assert_int_eq(json_integer_value(json_object_get(doc, "version")),
+			 1);
+	json_decref(doc);
+	try_buf_release(&got);
+	result_release(&res);
+	server_stop(&srv);
+	remove_dir(home);
+}
+END_TEST
+
+START_TEST(test_webhook_results)
+{
+	static const struct {
+		const char *const args[8];
+		enum try_ci_state state;
+		size_t jobs;
+	} cases[] = {
+		{ { "--result", "failed", NULL }, TRY_CI_FAILED, 1 },
+		{ { "--result", "not_applied", NULL }, TRY_CI_NOT_APPLIED, 1 },
+		{ { "--result", "error", NULL }, TRY_CI_ERROR, 1 },
+		{ { "--jobs", "lint,test", "--job-result", "test=failed",
+		    NULL }, TRY_CI_FAILED, 2 },
+		{ { "--jobs", "lint,test", NULL }, TRY_CI_PASSED, 2 },
+		{ { "--no-jobs", "--absolute-status", NULL }, TRY_CI_PASSED,
+		  1 },
+	};
+	size_t i;
+	char home[64], secret[128];
+
+	no_credentials(home, sizeof(home));
+	secret_file(secret, sizeof(secret), home, "k");
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const char *args[12] = { "--secret-file", secret };
+		size_t n = 2, k;
+		struct server srv;
+		struct try_ci_settings s;
+		struct try_ci_request r;
+		struct try_ci_result res = { 0 };
+		char url[256];
+
+		for (k = 0; cases[i].args[k]; k++)
+			args[n++] = cases[i].args[k];
+		args[n] = NULL;
+		server_start(&srv, "fake-webhook-ci.py", args);
+		snprintf(url, sizeof(url), "%s/try", srv.url);
+		try_settings(&s, url, NULL);
+		s.secret_file = secret;
+		try_request(&r);
+		ck_assert_msg(run_try(&try_ci_webhook, &s, &r, &res) == 0,
+			      "%s", try_error_last());
+		ck_assert_uint_eq(res.nr, cases[i].jobs);
+		ck_assert_msg(result_state(&res) == cases[i].state,
+			      "case %zu: state %d", i,
+			      result_state(&res));
+		if (cases[i].jobs == 1 && !strcmp(cases[i].args[0], "--no-jobs"))
+			ck_assert_str_eq(res.jobs[0].name, "ci");
+		result_release(&res);
+		server_stop(&srv);
+	}
+	remove_dir(home);
+}
+END_TEST
+
+START_TEST(test_webhook_refusals)
+{
+	struct server srv;
+	struct try_ci_settings s;
+	struct try_ci_request r;
+	struct try_ci_result res = { 0 };
+	void *state = NULL;
+	char home[64], secret[128], wrong[128], url[256], want[512];
+	const char *args[] = { "--secret-file", secret, NULL };
+
+	no_credentials(home, sizeof(home));
+	secret_file(secret, sizeof(secret), home, "right");
+	snprintf(wrong, sizeof(wrong), "%s/wrong.secret", home);
+	write_file(wrong, "wrong\n");
+	server_start(&srv, "fake-webhook-ci.py", args);
+	snprintf(url, sizeof(url), "%s/try", srv.url);
+	try_settings(&s, url, NULL);
+	try_request(&r);
+
+	/* the receiver checks the signature: 401, asked once */
+	s.secret_file = wrong;
+	ck_assert_int_eq(try_ci_webhook.submit(&state, &s, &r, &res), -1);
+	ck_assert_str_eq(try_error_last(), "webhook: HTTP 401: signature "
+			 "mismatch: X-Try-Signature does not match the shared "
+			 "secret");
+	ck_assert_int_eq(server_count(&srv, "POST", "/try"), 1);
+
+	/* no secret, no request */
+	s.secret_file = NULL;
+	ck_assert_int_eq(try_ci_webhook.submit(&state, &s, &r, &res), -1);
+	ck_assert_str_eq(try_error_last(), "webhook: try.secretFile is not set "
+			 "(the receiver checks X-Try-Signature with that "
+			 "secret)");
+	s.secret_file = (char *)"/nonexistent/try.secret";
+	ck_assert_int_eq(try_ci_webhook.submit(&state, &s, &r, &res), -1);
+	ck_assert_str_eq(try_error_last(), "webhook: cannot read "
+			 "try.secretFile: cannot open '/nonexistent/try.secret'"
+			 ": No such file or directory");
+	snprintf(want, sizeof(want), "%s/empty.secret", home);
+	write_file(want, "\n");
+	s.secret_file = want;
+	ck_assert_int_eq(try_ci_webhook.submit(&state, &s, &r, &res), -1);
+	ck_assert_ptr_nonnull(strstr(try_error_last(), "is empty"));
+	ck_assert_int_eq(server_count(&srv, "POST", "/try"), 1);
+
+	/* a bad document: the receiver's words */
+	s.secret_file = secret;
+	r.base = "main";
+	ck_assert_int_eq(try_ci_webhook.submit(&state, &s, &r, &res), -1);
+	ck_assert_str_eq(try_error_last(),
+			 "webhook: HTTP 400: base is not a full commit id");
+	ck_assert_int_eq(server_count(&srv, "POST", "/try"), 2);
+	ck_assert_uint_eq(res.nr, 0);
+	server_stop(&srv);
+	remove_dir(home);
+}
+END_TEST
+
+START_TEST(test_webhook_retries_and_dedupe)
+{
+	struct server srv;
+	struct try_ci_settings s;
+	struct try_ci_request r;
+	struct try_ci_result res = { 0 };
+	void *state = NULL;
+	char home[64], secret[128], url[256];
+	const char *args[] = { "--secret-file", secret, "--fault",
+			       "POST /try drop x1", "--fault",
+			       "POST /try 502:proxy says no x1", NULL };
+
+	no_credentials(home, sizeof(home));
+	secret_file(secret, sizeof(secret), home, "k");
+	server_start(&srv, "fake-webhook-ci.py", args);
+	snprintf(url, sizeof(url), "%s/try", srv.url);
+	try_settings(&s, url, NULL);
+	s.secret_file = secret;
+	try_request(&r);
+	ck_assert_msg(run_try(&try_ci_webhook, &s, &r, &res) == 0, "%s",
+		      try_error_last());
+	ck_assert_int_eq(res.jobs[0].state, TRY_CI_PASSED);
+	ck_assert_int_eq(server_count(&srv, "POST", "/try"), 3);
+	result_release(&res);
+
+	/* the same id again: the receiver answers with the same try */
+	ck_assert_int_eq(try_ci_webhook.submit(&state, &s, &r, &res), 0);
+	ck_assert_int_eq(try_ci_webhook.poll(state, &res), 0);
+	ck_assert_int_eq(res.jobs[0].state, TRY_CI_PASSED);
+	try_ci_webhook.free_state(state);
+	result_release(&res);
+
+	/* the status URL fails for good: lost, with the server's words */
+	server_faults(&srv, "GET /status 500:database is down");
+	ck_assert_int_eq(try_ci_webhook.submit(&state, &s, &r, &res), 0);
+	ck_assert_int_eq(try_ci_webhook.poll(state, &res), -1);
+	ck_assert_str_eq(try_error_last(), "webhook: HTTP 500: database is "
+			 "down (4 attempts)");
+	try_ci_webhook.free_state(state);
+	result_release(&res);
+
+	/* ... or answers slowly */
+	s.timeout_ms = 200;
+	server_faults(&srv, "GET /status slow:2");
+	ck_assert_int_eq(try_ci_webhook.submit(&state, &s, &r, &res), 0);
+	ck_assert_int_eq(try_ci_webhook.poll(state, &res), -1);
+	ck_assert_ptr_nonnull(strstr(try_error_last(), "within 200 ms"));
+	try_ci_webhook.free_state(state);
+	result_release(&res);
+	server_stop(&srv);
+	remove_dir(home);
+}
+END_TEST
+
 Suite *http_suite(void)
 {
 	Suite *s = suite_create("http");
 	TCase *t = tcase_create("offline");
 	TCase *net = tcase_create("loopback");
 	TCase *cred = tcase_create("credentials");
+	TCase *ci = tcase_create("backends");
 
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, test_sign);
@@ -851,5 +1505,20 @@ Suite *http_suite(void)
 	tcase_add_test(cred, test_credentials_helper);
 	tcase_add_test(cred, test_credentials_helper_knows_nothing);
 	suite_add_tcase(s, cred);
+
+	tcase_add_checked_fixture(ci, setup, teardown);
+	tcase_set_timeout(ci, 60);
+	tcase_add_test(ci, test_jenkins_passes_with_token);
+	tcase_add_test(ci, test_jenkins_results);
+	tcase_add_test(ci, test_jenkins_password_from_helper_uses_crumb);
+	tcase_add_test(ci, test_jenkins_crumb_after_refusal);
+	tcase_add_test(ci, test_jenkins_refusals);
+	tcase_add_test(ci, test_jenkins_5xx);
+	tcase_add_test(ci, test_jenkins_lost);
+	tcase_add_test(ci, test_webhook_passes);
+	tcase_add_test(ci, test_webhook_results);
+	tcase_add_test(ci, test_webhook_refusals);
+	tcase_add_test(ci, test_webhook_retries_and_dedupe);
+	suite_add_tcase(s, ci);
 	return s;
 }
