@@ -245,5 +245,9 @@ const struct try_ci_backend *try_ci_backend_find(const char *name)
 {
 	if (!strcmp(name, "buildbot"))
 		return &try_ci_buildbot;
+	if (!strcmp(name, "jenkins"))
+		return &try_ci_jenkins;
+	if (!strcmp(name, "webhook"))
+		return &try_ci_webhook;
 	return NULL;
 }

@@ -12,6 +12,7 @@
 #include "libtry/http.h"
 #include "libtry/report.h"
 
+#include <assert.h>
 #include <curl/curl.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ struct jenkins {
 	char *user, *password;
 	char *crumb_field, *crumb, *cookie;
 	long connect_timeout_ms, timeout_ms;
+	int verbose;
 	long queue_item;   /* 0: not known */
 	long number;       /* build number, 0 until it started */
 	char *build_url;   /* Jenkins' own URL of the build */
@@ -55,33 +57,6 @@ static void jenkins_free(void *p)
 	free(j);
 }
 
-/* --- the result --- */
-
-static void set_str(char **dst, const char *s)
-{
-	char *copy = s ? try_xstrdup(s) : NULL;
-
-	free(*dst);
-	*dst = copy;
-}
-
-/* The job called `name` in `r`, added when missing. */
-static struct try_ci_job *job_get(struct try_ci_result *r, const char *name)
-{
-	struct try_ci_job *job;
-	size_t i;
-
-	for (i = 0; i < r->nr; i++)
-		if (!strcmp(r->jobs[i].name, name))
-			return &r->jobs[i];
-	TRY_ARRAY_GROW(r->jobs, r->nr + 1, r->alloc);
-	job = &r->jobs[r->nr++];
-	memset(job, 0, sizeof(*job));
-	job->name = try_xstrdup(name);
-	job->state = TRY_CI_QUEUED;
-	return job;
-}
-
 /* --- requests --- */
 
 static void request_init(struct try_http_request *req, struct jenkins *j,
@@ -95,6 +70,7 @@ static void request_init(struct try_http_request *req, struct jenkins *j,
 	req->password = j->password;
 	req->connect_timeout_ms = j->connect_timeout_ms;
 	req->timeout_ms = j->timeout_ms;
+	req->verbose = j->verbose;
 }
 
 /* "/job/a/job/b" for "a/b", each name escaped. */
@@ -204,8 +180,8 @@ static int fetch_crumb(struct jenkins *j)
 		try_error_set("%s: the crumb issuer's answer has no crumb", WHAT);
 		goto done;
 	}
-	set_str(&j->crumb_field, field);
-	set_str(&j->crumb, crumb);
+	try_ci_set(&j->crumb_field, field);
+	try_ci_set(&j->crumb, crumb);
 	free(j->cookie);
 	j->cookie = try_http_cookies(&res);
 	ret = 0;
@@ -331,6 +307,7 @@ static int jenkins_submit(void **state, const struct try_ci_settings *s,
 	j->job_path = job_path(s->job);
 	j->connect_timeout_ms = s->connect_timeout_ms;
 	j->timeout_ms = s->timeout_ms;
+	j->verbose = s->verbose;
 	if (try_http_credentials(&j->user, &j->password, s->url) < 0) {
 		try_error_set("%s: %s", WHAT, try_error_last());
 		goto done;
@@ -370,11 +347,11 @@ static int jenkins_submit(void **state, const struct try_ci_settings *s,
 	}
 
 	try_buf_addf(&page, "%s%s/", j->base, j->job_path);
-	job = job_get(res, j->job);
+	job = try_ci_result_add(res, j->job);
 	job->state = TRY_CI_QUEUED;
-	set_str(&job->url, page.ptr);
-	set_str(&job->detail, "queued");
-	set_str(&res->url, page.ptr);
+	try_ci_set(&job->url, page.ptr);
+	try_ci_set(&job->detail, "queued");
+	try_ci_set(&res->url, page.ptr);
 	*state = j;
 	j = NULL;
 	ret = 0;
@@ -426,7 +403,7 @@ static int poll_queue(struct jenkins *j, struct try_ci_job *job)
 	exe = json_object_get(root, "executable");
 	if (json_is_true(json_object_get(root, "cancelled"))) {
 		job->state = TRY_CI_ERROR;
-		set_str(&job->detail, "cancelled in the queue");
+		try_ci_set(&job->detail, "cancelled in the queue");
 	} else if (json_is_object(exe) &&
 		   json_integer_value(json_object_get(exe, "number")) > 0) {
 		const char *u = json_string_value(json_object_get(exe, "url"));
@@ -444,7 +421,7 @@ static int poll_queue(struct jenkins *j, struct try_ci_job *job)
 		free(j->build_url);
 		j->build_url = try_buf_detach(&b);
 		job->state = TRY_CI_RUNNING;
-		set_str(&job->detail, "started");
+		try_ci_set(&job->detail, "started");
 	} else {
 		const char *why = json_string_value(json_object_get(root,
 								    "why"));
@@ -453,7 +430,7 @@ static int poll_queue(struct jenkins *j, struct try_ci_job *job)
 		job->state = TRY_CI_QUEUED;
 		if (why)
 			try_report_add_safe(&d, why, strlen(why), 100);
-		set_str(&job->detail, d.len ? d.ptr : "queued");
+		try_ci_set(&job->detail, d.len ? d.ptr : "queued");
 		try_buf_release(&d);
 	}
 	ret = 0;
@@ -541,12 +518,12 @@ static int poll_build(struct jenkins *j, struct try_ci_job *job,
 		goto done;
 	try_buf_reset(&url);
 	try_buf_addf(&url, "%sconsole", j->build_url);
-	set_str(&job->url, url.ptr);
-	set_str(&res->url, j->build_url);
+	try_ci_set(&job->url, url.ptr);
+	try_ci_set(&res->url, j->build_url);
 	result = json_string_value(json_object_get(root, "result"));
 	if (!result) {
 		job->state = TRY_CI_RUNNING;
-		set_str(&job->detail, "building");
+		try_ci_set(&job->detail, "building");
 		ret = 0;
 		goto done;
 	}
@@ -558,7 +535,7 @@ static int poll_build(struct jenkins *j, struct try_ci_job *job,
 		goto done;
 	if (marked) {
 		job->state = TRY_CI_NOT_APPLIED;
-		set_str(&job->detail, detail.len ? detail.ptr
+		try_ci_set(&job->detail, detail.len ? detail.ptr
 				      : "patch did not apply");
 	} else {
 		struct try_buf d = TRY_BUF_INIT;
@@ -571,7 +548,7 @@ static int poll_build(struct jenkins *j, struct try_ci_job *job,
 		else /* ABORTED, NOT_BUILT, or one we do not know */
 			job->state = TRY_CI_ERROR;
 		try_report_add_safe(&d, result, strlen(result), 40);
-		set_str(&job->detail, d.ptr);
+		try_ci_set(&job->detail, d.ptr);
 		try_buf_release(&d);
 	}
 	ret = 0;
@@ -585,10 +562,12 @@ done:
 static int jenkins_poll(void *state, struct try_ci_result *res)
 {
 	struct jenkins *j = state;
-	struct try_ci_job *job = job_get(res, j->job);
+	struct try_ci_job *job;
 
-	if (job->state != TRY_CI_QUEUED && job->state != TRY_CI_RUNNING)
-		return 0; /* final */
+	assert(res->nr == 1);
+	job = &res->jobs[0];
+	if (try_ci_state_final(job->state))
+		return 0;
 	if (!j->number) {
 		if (poll_queue(j, job) < 0)
 			return -1;

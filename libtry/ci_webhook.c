@@ -25,6 +25,7 @@ struct webhook {
 	char *status_url;   /* absolute */
 	char *user, *password;
 	long connect_timeout_ms, timeout_ms;
+	int verbose;
 };
 
 static void webhook_free(void *p)
@@ -156,6 +157,7 @@ static void request_init(struct try_http_request *req, struct webhook *w,
 	req->what = WHAT;
 	req->connect_timeout_ms = w->connect_timeout_ms;
 	req->timeout_ms = w->timeout_ms;
+	req->verbose = w->verbose;
 	/* credentials go to try.url's host only */
 	if (w->password && try_http_same_origin(url, w->url)) {
 		req->user = w->user;
@@ -275,16 +277,13 @@ static void fill_result(struct try_ci_result *res, json_t *root,
 			if (!json_is_object(o))
 				continue;
 			name = safe_str(json_object_get(o, "name"), 80);
-			TRY_ARRAY_GROW(res->jobs, res->nr + 1, res->alloc);
-			job = &res->jobs[res->nr++];
-			memset(job, 0, sizeof(*job));
-			if (name)
-				job->name = name;
-			else {
+			if (!name) {
 				struct try_buf b = TRY_BUF_INIT;
 				try_buf_addf(&b, "job %zu", i + 1);
-				job->name = try_buf_detach(&b);
+				name = try_buf_detach(&b);
 			}
+			job = try_ci_result_add(res, name);
+			free(name);
 			fill_job(job, o, base);
 		}
 		if (res->nr)
@@ -293,13 +292,9 @@ static void fill_result(struct try_ci_result *res, json_t *root,
 	if (!json_object_get(root, "state"))
 		return; /* a submission answer without a state */
 	clear_jobs(res);
-	TRY_ARRAY_GROW(res->jobs, 1, res->alloc);
-	memset(&res->jobs[0], 0, sizeof(res->jobs[0]));
-	res->jobs[0].name = try_xstrdup(DEFAULT_JOB);
-	res->nr = 1;
-	fill_job(&res->jobs[0], root, base);
+	fill_job(try_ci_result_add(res, DEFAULT_JOB), root, base);
 	if (!res->jobs[0].url && res->url)
-		res->jobs[0].url = try_xstrdup(res->url);
+		try_ci_set(&res->jobs[0].url, res->url);
 }
 
 static int webhook_submit(void **state, const struct try_ci_settings *s,
@@ -330,6 +325,7 @@ static int webhook_submit(void **state, const struct try_ci_settings *s,
 	w->url = try_xstrdup(s->url);
 	w->connect_timeout_ms = s->connect_timeout_ms;
 	w->timeout_ms = s->timeout_ms;
+	w->verbose = s->verbose;
 	if (read_secret(&secret, s->secret_file) < 0)
 		goto done;
 	if (try_http_credentials(&w->user, &w->password, s->url) < 0) {
@@ -375,14 +371,10 @@ static int webhook_submit(void **state, const struct try_ci_settings *s,
 	}
 	fill_result(res, root, w->url);
 	if (!res->nr) {
-		TRY_ARRAY_GROW(res->jobs, 1, res->alloc);
-		memset(&res->jobs[0], 0, sizeof(res->jobs[0]));
-		res->jobs[0].name = try_xstrdup(DEFAULT_JOB);
-		res->jobs[0].state = TRY_CI_QUEUED;
-		res->jobs[0].detail = try_xstrdup("submitted");
-		if (res->url)
-			res->jobs[0].url = try_xstrdup(res->url);
-		res->nr = 1;
+		struct try_ci_job *job = try_ci_result_add(res, DEFAULT_JOB);
+
+		try_ci_set(&job->detail, "submitted");
+		try_ci_set(&job->url, res->url);
 	}
 	*state = w;
 	w = NULL;
