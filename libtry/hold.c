@@ -305,25 +305,51 @@ void try_hold_message(struct try_buf *out, enum try_hold_scope scope,
 	free(r);
 }
 
+/* A config string, or NULL. */
+static char *config_string(git_repository *repo, const char *key)
+{
+	git_config *cfg = NULL;
+	git_buf value = GIT_BUF_INIT;
+	char *ret = NULL;
+
+	if (repo && git_repository_config_snapshot(&cfg, repo) == 0 &&
+	    git_config_get_string_buf(&value, cfg, key) == 0 && *value.ptr)
+		ret = try_xstrdup(value.ptr);
+	git_error_clear();
+	git_buf_dispose(&value);
+	git_config_free(cfg);
+	return ret;
+}
+
 void try_hold_who(char **out, git_repository *repo)
 {
-	git_signature *sig = NULL;
+	struct try_buf b = TRY_BUF_INIT;
 	struct passwd pw, *res = NULL;
 	char buf[4096];
+	char *name = NULL, *email = NULL;
+	const char *v;
 
-	if (repo && git_signature_default(&sig, repo) == 0) {
-		struct try_buf b = TRY_BUF_INIT;
-		try_buf_addf(&b, "%s <%s>", sig->name, sig->email);
-		git_signature_free(sig);
-		*out = try_buf_detach(&b);
-		return;
+	/* git's order: the committer variables, then user.name/user.email */
+	v = getenv("GIT_COMMITTER_NAME");
+	name = v && *v ? try_xstrdup(v) : config_string(repo, "user.name");
+	v = getenv("GIT_COMMITTER_EMAIL");
+	email = v && *v ? try_xstrdup(v) : config_string(repo, "user.email");
+	if (!email && getenv("EMAIL") && *getenv("EMAIL"))
+		email = try_xstrdup(getenv("EMAIL"));
+	if (!name) {
+		if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &res) == 0 &&
+		    res && res->pw_name)
+			name = try_xstrdup(res->pw_name);
+		else
+			name = try_xstrdup(getenv("USER") ? getenv("USER") :
+					   "unknown");
 	}
-	git_error_clear();
-	if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &res) == 0 && res &&
-	    res->pw_name)
-		*out = try_xstrdup(res->pw_name);
-	else
-		*out = try_xstrdup(getenv("USER") ? getenv("USER") : "unknown");
+	try_buf_adds(&b, name);
+	if (email)
+		try_buf_addf(&b, " <%s>", email);
+	free(name);
+	free(email);
+	*out = try_buf_detach(&b);
 }
 
 int try_hold_commit(git_oid *out, git_repository *repo,

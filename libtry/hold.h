@@ -101,8 +101,10 @@ int try_hold_commit(git_oid *out, git_repository *repo,
 		    const char *who, int64_t when);
 
 /*
- * Who holds: "user.name <user.email>" from git config, else the OS user.
- * Caller frees.
+ * Who holds, as git names a committer: "Name <email>" from
+ * $GIT_COMMITTER_NAME and $GIT_COMMITTER_EMAIL, else user.name and
+ * user.email (else $EMAIL); the OS user when there is no name.  Caller
+ * frees.
  */
 void try_hold_who(char **out, git_repository *repo);
 
