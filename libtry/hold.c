@@ -376,9 +376,10 @@ int try_hold_commit(git_oid *out, git_repository *repo,
 	    git_tree_lookup(&tree, repo, &tree_id) < 0)
 		goto git_fail;
 	{
-		char *email = lt && gt ? try_xstrndup(lt + 1,
-						      (size_t)(gt - lt - 1)) :
-					 try_xstrdup("");
+		/* libgit2 wants an email; the trailer keeps `who` as given */
+		char *email = lt && gt && gt > lt + 1 ?
+			      try_xstrndup(lt + 1, (size_t)(gt - lt - 1)) :
+			      try_xstrdup("unknown");
 		int error = git_signature_new(&sig, name.len ? name.ptr : "?",
 					      email, (git_time_t)when, 0);
 		free(email);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "libtry/error.h"
+#include "libtry/hold.h"
 #include "libtry/policy.h"
 #include "libtry/repo.h"
 #include "tests/unit/fixture.h"
@@ -102,6 +103,16 @@ START_TEST(test_ref_kinds)
 			 TRY_REF_OTHER);
 	ck_assert_int_eq(try_policy_ref_kind(&cfg, "refs/heads/mainline"),
 			 TRY_REF_OTHER);
+	ck_assert_int_eq(try_policy_ref_kind(&cfg, "refs/lanes/holds/code"),
+			 TRY_REF_HOLD);
+	ck_assert_int_eq(try_policy_ref_kind(&cfg, "refs/lanes/holds/x"),
+			 TRY_REF_HOLD);
+	ck_assert_int_eq(try_policy_ref_kind(&cfg, "refs/lanes/other"),
+			 TRY_REF_LANES);
+	/* refs/lanes/ stays closed even when trunk.allow would open it */
+	try_strlist_add(&cfg.allow, "refs/*");
+	ck_assert_int_eq(try_policy_ref_kind(&cfg, "refs/lanes/other"),
+			 TRY_REF_LANES);
 	try_config_release(&cfg);
 }
 END_TEST
@@ -345,6 +356,164 @@ START_TEST(test_deadline)
 }
 END_TEST
 
+/* Holds: which lane a hold stops, and lanes.fix. */
+static const struct {
+	unsigned holds;   /* bit per enum try_hold_scope */
+	int commit;       /* 0 dark, 1 config, 2 code: the pushed commit */
+	int fix;
+	int rejected;
+	const char *reason; /* part of the reason when rejected */
+} hold_cases[] = {
+	{ 0, 2, 0, 0, NULL },
+	{ 1u << TRY_HOLD_CODE, 2, 0, 1, "lane CODE is held by H <h@x>" },
+	{ 1u << TRY_HOLD_CODE, 1, 0, 0, NULL },  /* config stays open */
+	{ 1u << TRY_HOLD_CODE, 0, 0, 0, NULL },  /* so does dark */
+	{ 1u << TRY_HOLD_CODE, 2, 1, 0, NULL },  /* a fix passes */
+	{ 1u << TRY_HOLD_CONFIG, 1, 0, 1, "lane CONFIG is held" },
+	{ 1u << TRY_HOLD_CONFIG, 2, 0, 0, NULL },
+	{ 1u << TRY_HOLD_DARK, 0, 0, 1, "lane DARK is held" },
+	{ 1u << TRY_HOLD_DARK, 1, 0, 0, NULL },
+	{ 1u << TRY_HOLD_ALL, 0, 0, 1, "all lanes are held" },
+	{ 1u << TRY_HOLD_ALL, 1, 0, 1, "all lanes are held" },
+	{ 1u << TRY_HOLD_ALL, 2, 0, 1, "all lanes are held" },
+	{ 1u << TRY_HOLD_ALL, 2, 1, 0, NULL },
+	/* the lane's own hold is the one named */
+	{ (1u << TRY_HOLD_ALL) | (1u << TRY_HOLD_CODE), 2, 0, 1,
+	  "lane CODE is held" },
+};
+
+START_TEST(test_holds_table)
+{
+	struct world w;
+	const char *f0[] = { "src/a=1", "config/x=1", NULL };
+	const char *fd[] = { "src/a=2", "config/x=1", NULL };
+	const char *fc[] = { "src/a=1", "config/x=2", NULL };
+	git_commit *base, *c[3];
+	struct try_holds holds = TRY_HOLDS_INIT;
+	size_t i;
+	int s;
+
+	world_init(&w);
+	base = fixture_commit(w.repo, NULL, f0, "root");
+	c[0] = fixture_commit(w.repo, base, fd, "DARK half");
+	c[1] = fixture_commit(w.repo, base, fc, "flip");
+	c[2] = fixture_commit(w.repo, base, fd, "code");
+	w.p.holds = &holds;
+	for (i = 0; i < sizeof(hold_cases) / sizeof(*hold_cases); i++) {
+		struct try_ref_result r = TRY_REF_RESULT_INIT;
+
+		holds.nr = 0;
+		for (s = 0; s < TRY_HOLD_SCOPES; s++) {
+			struct try_hold *h;
+			if (!(hold_cases[i].holds & (1u << s)))
+				continue;
+			TRY_ARRAY_GROW(holds.items, holds.nr + 1, holds.alloc);
+			h = &holds.items[holds.nr++];
+			memset(h, 0, sizeof(*h));
+			h->scope = (enum try_hold_scope)s;
+			h->who = "H <h@x>";
+			h->reason = "prod is sick\nmore";
+			h->since = 1700000000;
+		}
+		w.p.fix = hold_cases[i].fix;
+		check(&r, &w, git_commit_id(base), git_commit_id(c[hold_cases[i].commit]),
+		      "refs/heads/main");
+		ck_assert_msg(r.rejected == hold_cases[i].rejected,
+			      "case %zu: rejected %d", i, r.rejected);
+		if (r.rejected) {
+			ck_assert_msg(strstr(r.reason, hold_cases[i].reason),
+				      "case %zu: '%s'", i, r.reason);
+			ck_assert_ptr_nonnull(strstr(r.reason,
+				"since 2023-11-14 22:13 UTC: prod is sick"));
+			ck_assert_ptr_null(strstr(r.reason, "more"));
+			ck_assert_ptr_nonnull(strstr(r.hint, "lanes.fix"));
+		}
+		ck_assert_int_eq(r.fix_passed, hold_cases[i].fix &&
+					       hold_cases[i].holds);
+		if (hold_cases[i].holds && (r.rejected || r.fix_passed))
+			ck_assert_ptr_nonnull(r.hold);
+		try_ref_result_release(&r);
+	}
+	free(holds.items);
+	git_commit_free(base);
+	for (s = 0; s < 3; s++)
+		git_commit_free(c[s]);
+	world_free(&w);
+}
+END_TEST
+
+/* Pushes to refs/lanes/. */
+static const struct {
+	const char *ref;
+	int what;          /* 0 delete, 1 a commit, 2 a blob */
+	const char *pusher; /* NULL: not checked (a client) */
+	const char *holders;
+	int rejected;
+	const char *text;  /* part of the reason, or the note */
+} lanes_ref_cases[] = {
+	{ "refs/lanes/holds/code", 1, "alice", NULL, 0, "hold set" },
+	{ "refs/lanes/holds/all", 1, "alice", "alice", 0, "hold set" },
+	{ "refs/lanes/holds/code", 0, "alice", "bob alice", 0,
+	  "hold released" },
+	{ "refs/lanes/holds/code", 1, "eve", "bob,alice", 1,
+	  "eve may not hold or release lanes (lanes.holders)" },
+	{ "refs/lanes/holds/code", 0, "eve", "alice", 1, "eve may not" },
+	{ "refs/lanes/holds/code", 1, "ali", "alice", 1, "ali may not" },
+	{ "refs/lanes/holds/code", 1, NULL, "alice", 0, "hold set" },
+	{ "refs/lanes/holds/prod", 1, "alice", NULL, 1,
+	  "no lane 'prod' to hold" },
+	{ "refs/lanes/holds/CODE", 1, "alice", NULL, 1, "no lane 'CODE'" },
+	{ "refs/lanes/holds/code", 2, "alice", NULL, 1,
+	  "a hold must be a commit, not a blob" },
+	{ "refs/lanes/other", 1, "alice", NULL, 1,
+	  "refs/lanes/ is reserved for holds" },
+	{ "refs/lanes/remote-holds/origin/code", 1, "alice", NULL, 1,
+	  "reserved" },
+};
+
+START_TEST(test_lanes_refs_table)
+{
+	struct world w;
+	const char *f0[] = { "src/a=1", NULL };
+	git_commit *hold;
+	git_oid blob;
+	size_t i;
+
+	world_init(&w);
+	hold = fixture_commit(w.repo, NULL, f0, "hold code: why");
+	ck_assert_int_eq(git_blob_create_from_buffer(&blob, w.repo, "x", 1), 0);
+	for (i = 0; i < sizeof(lanes_ref_cases) / sizeof(*lanes_ref_cases);
+	     i++) {
+		struct try_ref_result r = TRY_REF_RESULT_INIT;
+		const git_oid *new = NULL;
+
+		try_strlist_release(&w.cfg.holders);
+		if (lanes_ref_cases[i].holders)
+			try_strlist_add(&w.cfg.holders,
+					lanes_ref_cases[i].holders);
+		w.p.pusher = lanes_ref_cases[i].pusher;
+		if (lanes_ref_cases[i].what == 1)
+			new = git_commit_id(hold);
+		else if (lanes_ref_cases[i].what == 2)
+			new = &blob;
+		check(&r, &w, new ? NULL : git_commit_id(hold), new,
+		      lanes_ref_cases[i].ref);
+		ck_assert_msg(r.rejected == lanes_ref_cases[i].rejected,
+			      "case %zu: rejected %d (%s)", i, r.rejected,
+			      r.reason ? r.reason : r.note);
+		ck_assert_msg(strstr(r.rejected ? r.reason : r.note,
+				     lanes_ref_cases[i].text),
+			      "case %zu: '%s'", i,
+			      r.rejected ? r.reason : r.note);
+		if (!r.rejected)
+			ck_assert_int_eq(r.kind, TRY_REF_ALLOWED);
+		try_ref_result_release(&r);
+	}
+	git_commit_free(hold);
+	world_free(&w);
+}
+END_TEST
+
 Suite *policy_suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -359,6 +528,8 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, test_missing_object_fails_closed);
 	tcase_add_test(tc, test_show_limit_and_early_stop);
 	tcase_add_test(tc, test_deadline);
+	tcase_add_test(tc, test_holds_table);
+	tcase_add_test(tc, test_lanes_refs_table);
 	suite_add_tcase(s, tc);
 	return s;
 }
