@@ -2,10 +2,11 @@
  * try-pre-commit: keeps commits on the trunk.  Committing on another branch
  * warns, is refused, or passes silently, as trunk.localBranches says (warn,
  * deny, allow).  Also tells how long the work has waited when past the
- * first commit-age level.
+ * first commit-age level (commitAge.levels).
  *
  * Exit codes: 0 fine, 1 refused, 128 error.
  */
+#include "libtry/age.h"
 #include "libtry/buf.h"
 #include "libtry/config.h"
 #include "libtry/error.h"
@@ -40,6 +41,7 @@ int main(int argc, char **argv)
 	git_reference *head = NULL;
 	struct try_config cfg = TRY_CONFIG_INIT;
 	struct try_buf out = TRY_BUF_INIT;
+	struct try_age age = TRY_AGE_INIT;
 	const char *branch;
 	int rc = 0;
 
@@ -77,12 +79,22 @@ int main(int argc, char **argv)
 		if (deny)
 			rc = 1;
 	}
+	/* work that waited too long: say so, never block on it */
+	if (try_age_measure_repo(&age, repo, 0) < 0)
+		goto fail;
+	if (age.level > TRY_AGE_FINE) {
+		try_buf_adds(&out, "pre-commit: uncommitted work has waited ");
+		try_age_format_duration(&out, age.age);
+		try_buf_addf(&out, " (%s): %s\n", try_age_level_name(age.level),
+			     try_age_level_advice(age.level));
+	}
 	goto done;
 fail:
 	try_buf_addf(&out, "pre-commit: %s\n", try_error_last());
 	rc = 128;
 done:
 	fputs(out.ptr, stderr);
+	try_age_release(&age);
 	try_buf_release(&out);
 	git_reference_free(head);
 	try_config_release(&cfg);

@@ -143,3 +143,6 @@ commit_line() {
 	printf '%s %-6s %s\n' "$(git rev-parse "$2" | cut -c1-7)" "$1" \
 		"$(git log -1 --format=%s "$2")"
 }
+
+# a single quote, for test bodies that are themselves single-quoted
+SQ="'"

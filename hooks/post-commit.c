@@ -1,0 +1,46 @@
+/*
+ * try-post-commit: a commit restarts the commit-age clock, so the stored
+ * "dirty since" time is forgotten (files still changed keep bounding the
+ * age by their modification times).
+ *
+ * Exit codes: 0 done, 128 error (git ignores a post-commit's status).
+ */
+#include "libtry/age.h"
+#include "libtry/error.h"
+#include "libtry/hooks.h"
+#include "libtry/repo.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char usage_text[] =
+	"usage: try-post-commit\n"
+	"\n"
+	"git's post-commit hook: restarts the commit-age clock.\n"
+	"TRY_HOOKS=0 turns it off.\n";
+
+int main(int argc, char **argv)
+{
+	git_repository *repo = NULL;
+	int rc = 0;
+
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (argc != 1) {
+		fputs(usage_text, stderr);
+		return 129;
+	}
+	if (!try_hooks_enabled())
+		return 0;
+
+	git_libgit2_init();
+	if (try_repo_open(&repo, NULL, 0) < 0 || try_age_clear_state(repo) < 0) {
+		fprintf(stderr, "post-commit: %s\n", try_error_last());
+		rc = 128;
+	}
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	return rc;
+}
