@@ -29,18 +29,20 @@ static const char usage_text[] =
 	"before the push.  TRY_HOOKS=0 turns it off; git push --no-verify\n"
 	"skips it.\n";
 
-/* A remote name (not a URL) names its tracking refs. */
-static void known_prefix(struct try_buf *out, git_repository *repo,
-			 const char *remote)
+/*
+ * A remote name (not a URL) names its tracking refs.  git passes the URL as
+ * the name when the push named no remote.
+ */
+static void known_prefix(struct try_buf *out, const char *remote,
+			 const char *url)
 {
-	git_remote *r = NULL;
+	int valid = 0;
 
-	if (git_remote_lookup(&r, repo, remote) == 0)
+	if (strcmp(remote, url) &&
+	    git_remote_name_is_valid(&valid, remote) == 0 && valid)
 		try_buf_addf(out, "refs/remotes/%s/", remote);
 	else
 		try_buf_adds(out, "refs/remotes/");
-	git_error_clear();
-	git_remote_free(r);
 }
 
 int main(int argc, char **argv)
@@ -78,7 +80,7 @@ int main(int argc, char **argv)
 		try_error_from_git("cannot open the object database");
 		goto fail;
 	}
-	known_prefix(&prefix, repo, argv[1]);
+	known_prefix(&prefix, argv[1], argv[2]);
 	memset(&policy, 0, sizeof(policy));
 	policy.repo = repo;
 	policy.cfg = &cfg;
