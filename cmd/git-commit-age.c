@@ -268,8 +268,8 @@ int main(int argc, char **argv)
 		mode = m;
 	}
 
-	if (try_age_measure(&age, NULL,
-			    mode == MODE_PROMPT ? TRY_AGE_PROMPT_CACHE : 0) < 0) {
+	if (try_age_measure(&age, NULL, mode == MODE_PROMPT ?
+			    TRY_AGE_PROMPT_CACHE : 0) < 0) {
 		rc = die_error();
 		goto done;
 	}

@@ -1000,7 +1000,8 @@ static int fast_discover(struct ctx *c)
 			} else if (S_ISREG(st.st_mode)) {
 				struct try_buf file = TRY_BUF_INIT;
 				int r = read_optional(&file, AT_FDCWD, dir.ptr);
-				if (r <= 0 || strncmp(file.ptr, "gitdir: ", 8)) {
+				if (r <= 0 ||
+				    strncmp(file.ptr, "gitdir: ", 8)) {
 					try_buf_release(&file);
 					goto done;
 				}
@@ -1294,7 +1295,9 @@ static int index_load(struct index *ix, const char *path)
 		close(fd);
 		goto corrupt;
 	}
-	ix->map = mmap(NULL, ix->size, PROT_READ, MAP_PRIVATE, fd, 0);
+	/* every page is read: fault them in at once */
+	ix->map = mmap(NULL, ix->size, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
+		       fd, 0);
 	close(fd);
 	if (ix->map == MAP_FAILED) {
 		ix->map = NULL;
@@ -1924,9 +1927,11 @@ static int scan_cached(struct scan *s, struct worker *w, uint32_t d)
 		p += strlen(name) + 1;
 		add_cand(w, d, name, dtype);
 		/* listed although tracked: no longer a directory */
-		for (j = 0; j < dir->sub_nr; j++)
+		for (j = 0; j < dir->sub_nr; j++) {
+			uint32_t sub = s->subs[dir->sub_first + j];
 			if (!strcmp(child_name(s, dir, dir->file_nr + j), name))
-				s->dirs[s->subs[dir->sub_first + j]].shadowed = 1;
+				s->dirs[sub].shadowed = 1;
+		}
 	}
 	dir->cand_nr = (uint32_t)w->ncands - dir->cand_first;
 	for (k = 0; k < dir->file_nr; k++) {
@@ -1981,6 +1986,28 @@ static void cache_store(struct scan *s)
 	}
 	write_gitdir_file(s->c, DIRCACHE_FILE, buf.ptr, buf.len);
 	try_buf_release(&buf);
+}
+
+/*
+ * Child `k` of directory `d` is a tracked directory; anything but a
+ * directory under its name shadows it (its files count as deleted) and may
+ * be untracked itself.
+ */
+static void tracked_subdir(struct scan *s, struct worker *w, uint32_t d,
+			   int fd, uint32_t k, const struct try_dirent64 *de)
+{
+	const struct dir *dir = &s->dirs[d];
+	uint32_t sub = s->subs[dir->sub_first + k - dir->file_nr];
+	int is_dir = de->d_type == DT_DIR;
+	struct stat st;
+
+	if (de->d_type == DT_UNKNOWN)
+		is_dir = !fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) &&
+			 S_ISDIR(st.st_mode);
+	if (!is_dir) {
+		s->dirs[sub].shadowed = 1;
+		add_cand(w, d, de->d_name, de->d_type);
+	}
 }
 
 /*
@@ -2052,7 +2079,8 @@ static void scan_dir(struct scan *s, struct worker *w, uint32_t d)
 			break;
 		}
 		for (off = 0; off < got;) {
-			struct try_dirent64 *de = (struct try_dirent64 *)(w->dents + off);
+			struct try_dirent64 *de =
+				(struct try_dirent64 *)(w->dents + off);
 			const char *name = de->d_name;
 			uint32_t h, slot = 0;
 
@@ -2088,19 +2116,7 @@ static void scan_dir(struct scan *s, struct worker *w, uint32_t d)
 					       name))
 					add_cand(w, d, name, DT_DIR);
 			} else {
-				uint32_t sub = s->subs[dir->sub_first + k -
-						       dir->file_nr];
-				int is_dir = de->d_type == DT_DIR;
-				struct stat st;
-
-				if (de->d_type == DT_UNKNOWN)
-					is_dir = !fstatat(fd, name, &st,
-							  AT_SYMLINK_NOFOLLOW) &&
-						 S_ISDIR(st.st_mode);
-				if (!is_dir) {
-					s->dirs[sub].shadowed = 1;
-					add_cand(w, d, name, de->d_type);
-				}
+				tracked_subdir(s, w, d, fd, k, de);
 			}
 		}
 	}
@@ -2459,8 +2475,8 @@ static int dir_excluded(struct scan *s, uint32_t d)
 			struct ignore_list **chain = NULL;
 			size_t alloc = 0;
 			size_t nr = dir_chain(s, dir->parent, &chain, &alloc);
-			dir->excluded = (signed char)excluded_by(s->c, chain, nr,
-								 dir->path, 1);
+			int r = excluded_by(s->c, chain, nr, dir->path, 1);
+			dir->excluded = (signed char)r;
 			free(chain);
 		}
 	}
@@ -2620,7 +2636,8 @@ static int hash_worktree(unsigned char *out, int rootfd, const char *path,
 		unsigned char buf[65536];
 		struct stat st;
 		off_t left;
-		int fd = openat(rootfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		int fd = openat(rootfd, path,
+				O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
 		if (fd < 0)
 			return -1;
@@ -2677,7 +2694,8 @@ static int check_contents(struct scan *s)
 				continue;
 			}
 			memcpy(oid, goid.id, OID_RAWSZ);
-		} else if (hash_worktree(oid, c->rootfd, e->path, is_link) < 0) {
+		} else if (hash_worktree(oid, c->rootfd, e->path,
+					 is_link) < 0) {
 			s->state[i] = ST_MODIFIED;
 			continue;
 		}
@@ -2751,7 +2769,8 @@ static void untracked_dir(struct untracked_walk *u)
 		if (got <= 0)
 			break;
 		for (o = 0; o < got;) {
-			struct try_dirent64 *de = (struct try_dirent64 *)(dents + o);
+			struct try_dirent64 *de =
+				(struct try_dirent64 *)(dents + o);
 			const char *name = de->d_name;
 
 			o += de->d_reclen;
@@ -2893,8 +2912,7 @@ static int fast_ref(unsigned char *oid, const char *commondir,
 	if (r < 0)
 		goto done;
 	ret = 0;
-	for (p = buf.ptr; r > 0 && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 :
-						       p + strlen(p)) {
+	for (p = buf.ptr; r > 0 && *p;) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
 
@@ -2903,6 +2921,7 @@ static int fast_ref(unsigned char *oid, const char *commondir,
 			ret = parse_oid_hex(oid, p) ? -1 : 1;
 			break;
 		}
+		p += len + (nl ? 1 : 0);
 	}
 done:
 	try_buf_release(&buf);
@@ -3067,27 +3086,96 @@ static void mark_staged(struct scan *s, uint32_t i)
 		s->state[i] |= ST_STAGED;
 }
 
+static int staged_tree(struct staged_walk *w, git_tree *tree, uint32_t lo,
+		       uint32_t hi, int64_t node);
+
+/* A tree entry HEAD has and the index does not: staged deletions. */
+static int staged_deleted(struct staged_walk *w, const git_tree_entry *te)
+{
+	size_t plen = w->path.len;
+	git_tree *sub = NULL;
+
+	try_buf_adds(&w->path, git_tree_entry_name(te));
+	if (git_tree_entry_type(te) != GIT_OBJECT_TREE) {
+		staged_gone(w, w->path.ptr);
+	} else {
+		try_buf_addch(&w->path, '/');
+		if (git_tree_lookup(&sub, w->s->c->repo,
+				    git_tree_entry_id(te)) < 0) {
+			try_error_from_git("cannot read tree");
+			return -1;
+		}
+		git_tree_walk(sub, GIT_TREEWALK_PRE, count_deleted_tree, w);
+		git_tree_free(sub);
+	}
+	try_buf_setlen(&w->path, plen);
+	return 0;
+}
+
+/*
+ * A directory both have: skipped when its cache-tree node is valid and
+ * holds the same tree id, else compared entry by entry.
+ */
+static int staged_dir(struct staged_walk *w, const git_tree_entry *te,
+		      uint32_t lo, uint32_t hi, int64_t node)
+{
+	const struct index *ix = w->s->ix;
+	const char *name = git_tree_entry_name(te);
+	int64_t child = cache_tree_child(ix, node, name, strlen(name));
+	size_t plen = w->path.len;
+	git_tree *sub = NULL;
+	int r;
+
+	if (child >= 0 && ix->tree[child].count >= 0 &&
+	    !memcmp(ix->tree[child].oid, git_tree_entry_id(te)->id, OID_RAWSZ))
+		return 0;
+	if (git_tree_lookup(&sub, w->s->c->repo, git_tree_entry_id(te)) < 0) {
+		try_error_from_git("cannot read tree");
+		return -1;
+	}
+	try_buf_adds(&w->path, name);
+	try_buf_addch(&w->path, '/');
+	r = staged_tree(w, sub, lo, hi, child);
+	try_buf_setlen(&w->path, plen);
+	git_tree_free(sub);
+	return r;
+}
+
+/* A file both have: staged when its id or mode differ. */
+static void staged_file(struct staged_walk *w, const git_tree_entry *te,
+			uint32_t j)
+{
+	const struct ientry *e = &w->s->ix->e[j];
+	uint32_t mode = be32(e->ce + CE_MODE);
+
+	if (e->flags & IE_CONFLICT)
+		return;
+	if ((mode & 0170000) == 0100000)
+		mode = mode & 0100 ? 0100755 : 0100644;
+	if (mode != (uint32_t)git_tree_entry_filemode(te) ||
+	    memcmp(e->ce + CE_OID, git_tree_entry_id(te)->id, OID_RAWSZ))
+		mark_staged(w->s, j);
+}
+
 /*
  * Compares tree `tree` (at w->path, "" or "a/b/") with index entries
- * [lo, hi), which are exactly those under that path.  Subtrees whose
- * cache-tree node is valid and equal are skipped without reading them.
+ * [lo, hi), which are exactly those under that path, merging the two
+ * sorted lists.  Subtrees whose cache-tree node (`node`, -1 for none) is
+ * valid and equal are skipped without reading them.
  */
 static int staged_tree(struct staged_walk *w, git_tree *tree, uint32_t lo,
 		       uint32_t hi, int64_t node)
 {
 	const struct index *ix = w->s->ix;
-	git_repository *repo = w->s->c->repo;
 	size_t n = git_tree_entrycount(tree), t = 0, plen = w->path.len;
 	uint32_t j = lo;
 
 	while (t < n || j < hi) {
 		const git_tree_entry *te = t < n ?
 			git_tree_entry_byindex(tree, t) : NULL;
-		const char *tname = te ? git_tree_entry_name(te) : NULL;
-		size_t tlen = te ? strlen(tname) : 0;
-		int tdir = te && git_tree_entry_type(te) == GIT_OBJECT_TREE;
 		const char *iname = NULL, *slash = NULL;
 		size_t ilen = 0;
+		uint32_t k;
 		int idir = 0, cmp;
 
 		if (j < hi) {
@@ -3101,95 +3189,37 @@ static int staged_tree(struct staged_walk *w, git_tree *tree, uint32_t lo,
 		else if (j >= hi)
 			cmp = -1;
 		else
-			cmp = tree_name_cmp(tname, tlen, tdir, iname, ilen,
-					    idir);
-
+			cmp = tree_name_cmp(git_tree_entry_name(te),
+					    strlen(git_tree_entry_name(te)),
+					    git_tree_entry_type(te) ==
+						    GIT_OBJECT_TREE,
+					    iname, ilen, idir);
 		if (cmp < 0) {
-			/* only in HEAD: staged deletion */
-			try_buf_setlen(&w->path, plen);
-			try_buf_adds(&w->path, tname);
-			if (tdir) {
-				git_tree *sub = NULL;
-				try_buf_addch(&w->path, '/');
-				if (git_tree_lookup(&sub, repo,
-						    git_tree_entry_id(te)) < 0) {
-					try_error_from_git("cannot read tree");
-					return -1;
-				}
-				git_tree_walk(sub, GIT_TREEWALK_PRE,
-					      count_deleted_tree, w);
-				/* git_tree_walk roots are relative to sub */
-				git_tree_free(sub);
-			} else {
-				staged_gone(w, w->path.ptr);
-			}
+			if (staged_deleted(w, te) < 0)
+				return -1;
 			t++;
 			continue;
 		}
 
-		/* the range of index entries for this name */
-		{
-			uint32_t k = j + 1;
-			if (idir) {
-				while (k < hi &&
-				       !strncmp(ix->e[k].path, ix->e[j].path,
-						plen + ilen + 1))
-					k++;
-			} else {
-				while (k < hi && (ix->e[k].flags & IE_DUP))
-					k++;
-			}
-
-			if (cmp > 0) {
-				/* only in the index: staged addition */
-				uint32_t x;
-				for (x = j; x < k; x++)
-					mark_staged(w->s, x);
-			} else if (idir) {
-				int64_t child = cache_tree_child(ix, node,
-								 iname, ilen);
-				if (child >= 0 && ix->tree[child].count >= 0 &&
-				    !memcmp(ix->tree[child].oid,
-					    git_tree_entry_id(te)->id,
-					    OID_RAWSZ)) {
-					/* unchanged subtree */
-				} else {
-					git_tree *sub = NULL;
-					int r;
-
-					if (git_tree_lookup(&sub, repo,
-							    git_tree_entry_id(te)) < 0) {
-						try_error_from_git("cannot read tree");
-						return -1;
-					}
-					try_buf_setlen(&w->path, plen);
-					try_buf_add(&w->path, iname, ilen);
-					try_buf_addch(&w->path, '/');
-					r = staged_tree(w, sub, j, k, child);
-					git_tree_free(sub);
-					try_buf_setlen(&w->path, plen);
-					if (r < 0)
-						return -1;
-				}
-				t++;
-			} else {
-				const struct ientry *e = &ix->e[j];
-				uint32_t mode = be32(e->ce + CE_MODE);
-
-				if ((mode & 0170000) == 0100000)
-					mode = mode & 0100 ? 0100755 : 0100644;
-				if (!(e->flags & IE_CONFLICT) &&
-				    (mode != (uint32_t)git_tree_entry_filemode(te) ||
-				     memcmp(e->ce + CE_OID,
-					    git_tree_entry_id(te)->id,
-					    OID_RAWSZ)))
-					mark_staged(w->s, j);
-				t++;
-			}
-			j = k;
+		/* the entries of this name: its stages, or all below it */
+		for (k = j + 1; k < hi; k++)
+			if (idir ? strncmp(ix->e[k].path, ix->e[j].path,
+					   plen + ilen + 1) :
+				   !(ix->e[k].flags & IE_DUP))
+				break;
+		if (cmp > 0) {
+			/* only in the index: staged additions */
+			for (; j < k; j++)
+				mark_staged(w->s, j);
+			continue;
 		}
+		if (idir && staged_dir(w, te, j, k, node) < 0)
+			return -1;
+		if (!idir)
+			staged_file(w, te, j);
+		t++;
+		j = k;
 	}
-	try_buf_setlen(&w->path, plen);
 	return 0;
 }
 
@@ -3832,8 +3862,8 @@ static int read_last_scan(struct ctx *c, struct found *f)
 			int n = 0;
 
 			if (sscanf(line + 5, "%lld %ld %lld %ld %lld %llu %n",
-				   &ms, &mns, &cs, &cns, &size, &ino, &n) != 6 ||
-			    !n)
+				   &ms, &mns, &cs, &cns, &size, &ino,
+				   &n) != 6 || !n)
 				goto done;
 			if (fstatat(c->rootfd, line + 5 + n, &st,
 				    AT_SYMLINK_NOFOLLOW) < 0 ||

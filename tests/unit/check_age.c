@@ -65,8 +65,9 @@ START_TEST(test_parse_levels_table)
 		for (j = 0; j < TRY_AGE_THRESHOLDS; j++)
 			ck_assert_msg(levels.minutes[j] ==
 					      level_cases[i].minutes[j],
-				      "'%s': minutes[%d] = %d", level_cases[i].value,
-				      j, levels.minutes[j]);
+				      "'%s': minutes[%d] = %d",
+				      level_cases[i].value, j,
+				      levels.minutes[j]);
 	}
 }
 END_TEST
@@ -103,9 +104,9 @@ START_TEST(test_level_for_table)
 
 	for (i = 0; i < sizeof(select_cases) / sizeof(*select_cases); i++) {
 		struct try_age_levels levels;
+		const char *value = select_cases[i].levels;
 
-		ck_assert_int_eq(try_age_parse_levels(&levels,
-						      select_cases[i].levels), 0);
+		ck_assert_int_eq(try_age_parse_levels(&levels, value), 0);
 		ck_assert_msg(try_age_level_for(&levels, select_cases[i].age) ==
 				      select_cases[i].level,
 			      "levels %s, age %lld: expected level %d",
@@ -192,7 +193,8 @@ static const struct {
 			   "echo 1 >n/a.txt && echo 2 >n/b.c", 2, 0, 0, 0, 2 },
 	{ "anchored", "mkdir -p m/deep && printf '/top\\ndeep/x\\n' "
 		      ">m/.gitignore && echo 1 >m/top && echo 2 >m/deep/x && "
-		      "mkdir -p m/deep/top && echo 3 >m/deep/top/f", 2, 0, 0, 0, 2 },
+		      "mkdir -p m/deep/top && echo 3 >m/deep/top/f",
+	  2, 0, 0, 0, 2 },
 	{ "ignored dir with tracked file", "echo 1 >sub/new && "
 		"printf 'sub/\\n' >>.git/info/exclude", 0, 0, 0, 0, 0 },
 	{ "empty dirs", "mkdir -p e1/e2 && mkdir build2", 0, 0, 0, 0, 0 },
@@ -203,7 +205,8 @@ static const struct {
 	{ "deleted dir", "rm -r sub", 2, 0, 2, 0, 0 },
 	{ "file became dir", "rm a && mkdir a && echo 1 >a/x", 2, 0, 1, 0, 1 },
 	{ "dir became file", "rm -r sub && echo 1 >sub", 3, 0, 2, 0, 1 },
-	{ "dir became symlink", "mv sub sub2 && ln -s sub2 sub", 5, 0, 2, 0, 3 },
+	{ "dir became symlink", "mv sub sub2 && ln -s sub2 sub",
+	  5, 0, 2, 0, 3 },
 	{ "staged", "echo y >>a && git add a", 1, 0, 0, 1, 0 },
 	{ "staged and modified", "echo y >>a && git add a && echo z >>a",
 	  1, 1, 0, 1, 0 },
@@ -219,9 +222,16 @@ static const struct {
 			"git reset -q --soft HEAD~", 1, 0, 0, 1, 0 },
 	{ "checkout old commit", "echo y >>a && git commit -qam two && "
 				 "git checkout -q HEAD~", 0, 0, 0, 0, 0 },
-	{ "conflict", "git checkout -qb side && echo s >a && git commit -qam s "
-		      "&& git checkout -q - && echo m >a && git commit -qam m && "
-		      "{ git merge -q side; true; }", 1, 0, 0, 0, 0 },
+	{ "conflict", "git checkout -qb side && echo s >a && "
+		      "git commit -qam s && git checkout -q - && echo m >a && "
+		      "git commit -qam m && { git merge -q side; true; }",
+	  1, 0, 0, 0, 0 },
+	{ "index version 4", "git update-index --index-version 4 && "
+			     "echo x >>sub/y && echo n >sub/n", 2, 1, 0, 0, 1 },
+	{ "embedded repository: its own changes are its own",
+	  "git init -q inner && (cd inner && echo 1 >f && git add f && "
+	  "git commit -qm i) && git add inner && git commit -qm inner && "
+	  "echo 2 >inner/f && echo 3 >inner/g", 0, 0, 0, 0, 0 },
 	{ "split index", "echo y >>a && git update-index --split-index && "
 			 "echo n >new", 2, 1, 0, 0, 1 },
 };
@@ -286,7 +296,8 @@ START_TEST(test_scan_against_git_status)
 	ck_assert_int_eq(mkdir(dir.ptr, 0777), 0);
 	ck_assert_int_eq(run_in(dir.ptr,
 		"git init -q . && printf 'A\\n' >a && printf 'b\\n' >b && "
-		"mkdir sub && echo x >sub/x && echo y >sub/y && ln -s a link && "
+		"mkdir sub && echo x >sub/x && echo y >sub/y && "
+		"ln -s a link && "
 		"printf '*.o\\nbuild/\\n' >.gitignore && git add . && "
 		"git commit -qm one"), 0);
 	ck_assert_msg(run_in(dir.ptr, scan_cases[i].script) == 0,
