@@ -35,7 +35,8 @@
  * Speed: this runs in shell prompts.  The index is parsed in place, each
  * tracked directory is read once and its files are compared by lstat data,
  * in parallel; only files whose stat data differ but whose size does not
- * are hashed.  The index is never written and index.lock never taken.
+ * are hashed.  Directories unchanged since the last run are not read again
+ * (try/dir-cache).  The index is never written and index.lock never taken.
  * libgit2 is initialised only when needed (repository set up through
  * GIT_DIR and friends, configuration includes, staged changes, HEAD moved
  * since the last run, gitattributes filters): its initialisation alone
@@ -186,11 +187,12 @@ int try_age_clear_state(git_repository *repo);
 /*
  * Stashes every change of the working tree measured in `age`, untracked
  * files included, with `git stash push --include-untracked -m "commit-age:
- * <age> of uncommitted work"`, run in the current directory.  Never deletes
- * anything itself: git keeps the work in the stash.  git's output is
- * appended to `output` (may be NULL).  Returns 0 when a stash entry was
- * made; TRY_ENOTFOUND with a message when there was nothing to stash (a
- * clean tree, or git found nothing); -1 with a message when git failed.
+ * <age> of uncommitted work"`, run in that working tree (in the current
+ * directory when $GIT_DIR is set).  Never deletes anything itself: git
+ * keeps the work in the stash.  git's output is appended to `output` (may
+ * be NULL).  Returns 0 when a new stash entry was made; TRY_ENOTFOUND with
+ * a message when there was nothing to stash (a clean tree, or git saved
+ * nothing); -1 with a message when git failed.
  */
 int try_age_stash(struct try_buf *output, const struct try_age *age);
 
