@@ -3,6 +3,7 @@
 #include "libtry/error.h"
 #include "libtry/http.h"
 #include "libtry/repo.h"
+#include "libtry/walk.h"
 #include "libtry/report.h"
 
 #include <dirent.h>
@@ -168,51 +169,45 @@ static int touched(const char *name, const struct try_update *all,
 	return 0;
 }
 
+struct before {
+	struct try_walk *walk;
+	const struct try_update *all;
+	size_t nall;
+};
+
+static int hide_untouched(const char *name, const git_oid *id, void *payload)
+{
+	struct before *b = payload;
+
+	return touched(name, b->all, b->nall) ? 0 : try_walk_hide(b->walk, id);
+}
+
 /*
  * Hides what the repository held before the push: every ref this push did
- * not touch (skipping those that do not resolve to a commit) and the old
- * values of those it did.
+ * not touch and the old values of those it did (skipping what does not
+ * lead to a commit).
  */
-static int hide_before(git_revwalk *walk, git_repository *repo,
+static int hide_before(struct try_walk *walk, git_repository *repo,
 		       const struct try_update *all, size_t nall)
 {
-	git_reference_iterator *it = NULL;
-	git_reference *ref = NULL;
+	struct before b = { walk, all, nall };
 	size_t i;
-	int error, ret = -1;
 
-	for (i = 0; i < nall; i++)
-		if (!try_oid_is_zero(&all[i].old) &&
-		    git_revwalk_hide(walk, &all[i].old) < 0)
-			git_error_clear(); /* not a commit: nothing to hide */
-	if (git_reference_iterator_new(&it, repo) < 0) {
-		try_error_from_git("cannot list refs");
-		return -1;
-	}
-	while ((error = git_reference_next(&ref, it)) == 0) {
+	for (i = 0; i < nall; i++) {
 		git_object *obj = NULL;
+		int ret = 0;
 
-		if (!touched(git_reference_name(ref), all, nall) &&
-		    git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) == 0 &&
-		    git_revwalk_hide(walk, git_object_id(obj)) < 0) {
-			git_object_free(obj);
-			try_error_from_git("cannot walk history");
-			goto done;
-		}
-		git_error_clear();
+		if (try_oid_is_zero(&all[i].old))
+			continue;
+		if (git_object_lookup(&obj, repo, &all[i].old,
+				      GIT_OBJECT_COMMIT) == 0)
+			ret = try_walk_hide(walk, &all[i].old);
+		git_error_clear(); /* not a commit: nothing to hide */
 		git_object_free(obj);
-		git_reference_free(ref);
-		ref = NULL;
+		if (ret < 0)
+			return -1;
 	}
-	if (error != GIT_ITEROVER) {
-		try_error_from_git("cannot list refs");
-		goto done;
-	}
-	ret = 0;
-done:
-	git_reference_free(ref);
-	git_reference_iterator_free(it);
-	return ret;
+	return try_repo_foreach_ref_commit(repo, NULL, hide_untouched, &b);
 }
 
 int try_event_build(struct try_event *ev, git_repository *repo,
@@ -220,11 +215,10 @@ int try_event_build(struct try_event *ev, git_repository *repo,
 		    const struct try_update *all, size_t nall, size_t max)
 {
 	struct try_lane_tally tally = TRY_LANE_TALLY_INIT;
-	git_revwalk *walk = NULL;
-	git_commit *commit = NULL;
+	struct try_walk *walk = NULL;
 	const char *reason = "";
-	git_oid id;
-	int error, ret = -1;
+	size_t i, n;
+	int ret = -1;
 
 	free(ev->ref);
 	ev->ref = try_xstrdup(u->ref);
@@ -232,19 +226,21 @@ int try_event_build(struct try_event *ev, git_repository *repo,
 	git_oid_cpy(&ev->new, &u->new);
 	ev->count = 0;
 
-	if (git_revwalk_new(&walk, repo) < 0)
-		goto git_fail;
-	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL);
-	if (git_revwalk_push(walk, &u->new) < 0)
-		goto git_fail;
+	if (try_walk_new(&walk, repo, TRY_WALK_AUTHOR) < 0 ||
+	    try_walk_push(walk, &u->new) < 0)
+		goto done;
 	if (try_oid_is_zero(&u->old)) {
 		if (hide_before(walk, repo, all, nall) < 0)
 			goto done;
-	} else if (git_revwalk_hide(walk, &u->old) < 0) {
-		goto git_fail;
+	} else if (try_walk_hide(walk, &u->old) < 0) {
+		goto done;
 	}
+	if (try_walk_run(walk) < 0)
+		goto done;
 
-	while ((error = git_revwalk_next(&id, walk)) == 0) {
+	n = try_walk_count(walk);
+	for (i = 0; i < n; i++) {
+		const struct try_walk_commit *wc = try_walk_get(walk, i);
 		struct try_commit_lane cl = TRY_COMMIT_LANE_INIT;
 		int list = ev->nr < max;
 
@@ -252,44 +248,26 @@ int try_event_build(struct try_event *ev, git_repository *repo,
 		if (!list && try_lane_tally_lane(&tally, &reason) ==
 			     TRY_LANE_CODE)
 			continue; /* nothing can change the lane now */
-		if (git_commit_lookup(&commit, repo, &id) < 0)
-			goto git_fail;
-		if (try_classify_commit(&cl, c, commit) < 0)
+		if (try_walk_classify(&cl, walk, c, i) < 0)
 			goto done;
-		git_oid_cpy(&cl.id, &id);
 		try_lane_tally_add(&tally, &cl);
 		if (list) {
-			const git_signature *sig = git_commit_author(commit);
-			const char *msg = git_commit_message(commit);
 			struct try_event_commit *ec;
-			struct try_buf a = TRY_BUF_INIT;
 
-			if (!msg)
-				msg = "";
 			TRY_ARRAY_GROW(ev->commits, ev->nr + 1, ev->alloc);
 			ec = &ev->commits[ev->nr++];
-			git_oid_cpy(&ec->id, &id);
+			git_oid_cpy(&ec->id, &wc->id);
 			ec->lane = cl.lane;
-			ec->subject = utf8(msg, strcspn(msg, "\n"));
-			try_buf_addf(&a, "%s <%s>", sig->name, sig->email);
-			ec->author = utf8(a.ptr, a.len);
-			try_buf_release(&a);
+			ec->subject = utf8(wc->subject, strlen(wc->subject));
+			ec->author = utf8(wc->author, strlen(wc->author));
 		}
 		try_commit_lane_release(&cl);
-		git_commit_free(commit);
-		commit = NULL;
 	}
-	if (error != GIT_ITEROVER)
-		goto git_fail;
 	ev->lane = try_lane_tally_lane(&tally, &reason);
 	ev->reason = reason;
 	ret = 0;
-	goto done;
-git_fail:
-	try_error_from_git("cannot walk the new commits");
 done:
-	git_commit_free(commit);
-	git_revwalk_free(walk);
+	try_walk_free(walk);
 	return ret;
 }
 

@@ -223,8 +223,9 @@ static int lane_is_code(const struct try_lane_tally *t)
 	return try_lane_tally_lane(t, &reason) == TRY_LANE_CODE;
 }
 
-static int hide_tip(const git_oid *id, void *payload)
+static int hide_tip(const char *name, const git_oid *id, void *payload)
 {
+	(void)name;
 	return try_walk_hide(payload, id);
 }
 

@@ -83,7 +83,8 @@ done:
 }
 
 int try_repo_foreach_ref_commit(git_repository *repo, const char *prefix,
-				int (*cb)(const git_oid *id, void *payload),
+				int (*cb)(const char *name, const git_oid *id,
+					  void *payload),
 				void *payload)
 {
 	size_t plen = prefix ? strlen(prefix) : 0;
@@ -113,7 +114,8 @@ int try_repo_foreach_ref_commit(git_repository *repo, const char *prefix,
 		if ((!plen || !strncmp(git_reference_name(ref), prefix, plen)) &&
 		    git_reference_resolve(&resolved, ref) == 0 &&
 		    git_reference_peel(&obj, resolved, GIT_OBJECT_COMMIT) == 0)
-			ret = cb(git_object_id(obj), payload);
+			ret = cb(git_reference_name(ref), git_object_id(obj),
+				 payload);
 		git_object_free(obj);
 		git_reference_free(resolved);
 		git_reference_free(ref);

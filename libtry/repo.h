@@ -34,14 +34,15 @@ int64_t try_now_ms(void);
 int try_repo_ref_commit(git_oid *out, git_repository *repo, const char *ref);
 
 /*
- * Calls `cb` with the commit of every reference of `repo` whose name starts
- * with `prefix` (NULL: every reference), tags peeled.  References that do
+ * Calls `cb` with the name and commit of every reference of `repo` whose
+ * name starts with `prefix` (NULL: every reference), tags peeled.  References that do
  * not resolve (dangling symbolic refs, broken refs) or do not lead to a
  * commit are skipped.  A non-zero return of `cb` stops the loop and is
  * returned; -1 with a message when the references cannot be listed.
  */
 int try_repo_foreach_ref_commit(git_repository *repo, const char *prefix,
-				int (*cb)(const git_oid *id, void *payload),
+				int (*cb)(const char *name, const git_oid *id,
+					  void *payload),
 				void *payload);
 
 /* The hooks folder, honouring core.hooksPath; caller frees. */
