@@ -191,17 +191,6 @@ static void print_human(const struct lanes *l)
 	try_buf_release(&b);
 }
 
-static json_t *jstr(const char *s)
-{
-	struct try_buf b = TRY_BUF_INIT;
-	json_t *j;
-
-	try_report_add_utf8(&b, s, strlen(s));
-	j = json_stringn(b.ptr, b.len);
-	try_buf_release(&b);
-	return j;
-}
-
 static int print_json(const struct lanes *l)
 {
 	const char *reason;
@@ -223,9 +212,9 @@ static int print_json(const struct lanes *l)
 		try_commit_lane_reason(&b, &e->cl);
 		json_object_set_new(c, "id", json_string(hex));
 		json_object_set_new(c, "lane", json_string(try_lane_key(e->cl.lane)));
-		json_object_set_new(c, "reason", jstr(b.ptr));
-		json_object_set_new(c, "subject", jstr(e->subject));
-		json_object_set_new(c, "author", jstr(e->author));
+		json_object_set_new(c, "reason", try_report_json_string(b.ptr));
+		json_object_set_new(c, "subject", try_report_json_string(e->subject));
+		json_object_set_new(c, "author", try_report_json_string(e->author));
 		json_array_append_new(commits, c);
 	}
 	json_object_set_new(root, "commits", commits);

@@ -108,20 +108,6 @@ static void add_base64(struct try_buf *out, const char *data, size_t len)
 	}
 }
 
-/* A JSON string of `s` as UTF-8, whatever its bytes. */
-static json_t *utf8_string(const char *s)
-{
-	struct try_buf b = TRY_BUF_INIT;
-	json_t *v;
-
-	if (!s)
-		return json_null();
-	try_report_add_utf8(&b, s, strlen(s));
-	v = json_stringn(b.ptr, b.len);
-	try_buf_release(&b);
-	return v ? v : json_null();
-}
-
 /* The document POSTed: see docs-http-backends.md. */
 static char *build_document(const struct try_ci_request *r, size_t *len)
 {
@@ -131,14 +117,14 @@ static char *build_document(const struct try_ci_request *r, size_t *len)
 
 	add_base64(&patch, r->patch, r->patch_len);
 	json_object_set_new(doc, "version", json_integer(1));
-	json_object_set_new(doc, "id", utf8_string(r->id));
-	json_object_set_new(doc, "base", utf8_string(r->base));
-	json_object_set_new(doc, "branch", utf8_string(r->branch));
+	json_object_set_new(doc, "id", try_report_json_string(r->id));
+	json_object_set_new(doc, "base", try_report_json_string(r->base));
+	json_object_set_new(doc, "branch", try_report_json_string(r->branch));
 	json_object_set_new(doc, "patch", json_stringn(patch.ptr, patch.len));
 	json_object_set_new(doc, "patch_encoding", json_string("base64"));
 	json_object_set_new(doc, "patch_level", json_integer(1));
-	json_object_set_new(doc, "author", utf8_string(r->author));
-	json_object_set_new(doc, "reason", utf8_string(r->reason));
+	json_object_set_new(doc, "author", try_report_json_string(r->author));
+	json_object_set_new(doc, "reason", try_report_json_string(r->reason));
 	text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(doc);
 	try_buf_release(&patch);

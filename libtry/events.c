@@ -271,17 +271,6 @@ done:
 	return ret;
 }
 
-static json_t *jstr(const char *s)
-{
-	struct try_buf b = TRY_BUF_INIT;
-	json_t *j;
-
-	try_report_add_utf8(&b, s ? s : "", s ? strlen(s) : 0);
-	j = json_stringn(b.ptr, b.len);
-	try_buf_release(&b);
-	return j;
-}
-
 static json_t *joid(const git_oid *id)
 {
 	char hex[GIT_OID_HEXSZ + 1];
@@ -298,13 +287,13 @@ int try_event_to_json(struct try_buf *out, const struct try_event *ev)
 
 	json_object_set_new(o, "id", json_string(ev->id));
 	json_object_set_new(o, "time", json_string(ev->time));
-	json_object_set_new(o, "repository", jstr(ev->repository));
-	json_object_set_new(o, "ref", jstr(ev->ref));
+	json_object_set_new(o, "repository", try_report_json_string(ev->repository));
+	json_object_set_new(o, "ref", try_report_json_string(ev->ref));
 	json_object_set_new(o, "old", joid(&ev->old));
 	json_object_set_new(o, "new", joid(&ev->new));
-	json_object_set_new(o, "pusher", jstr(ev->pusher));
+	json_object_set_new(o, "pusher", try_report_json_string(ev->pusher));
 	json_object_set_new(o, "lane", json_string(try_lane_key(ev->lane)));
-	json_object_set_new(o, "reason", jstr(ev->reason));
+	json_object_set_new(o, "reason", try_report_json_string(ev->reason));
 	json_object_set_new(o, "fix", json_boolean(ev->fix));
 	json_object_set_new(o, "count", json_integer((json_int_t)ev->count));
 	for (i = 0; i < ev->nr; i++) {
@@ -313,8 +302,8 @@ int try_event_to_json(struct try_buf *out, const struct try_event *ev)
 
 		json_object_set_new(c, "id", joid(&ec->id));
 		json_object_set_new(c, "lane", json_string(try_lane_key(ec->lane)));
-		json_object_set_new(c, "subject", jstr(ec->subject));
-		json_object_set_new(c, "author", jstr(ec->author));
+		json_object_set_new(c, "subject", try_report_json_string(ec->subject));
+		json_object_set_new(c, "author", try_report_json_string(ec->author));
 		json_array_append_new(commits, c);
 	}
 	json_object_set_new(o, "commits", commits);

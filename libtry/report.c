@@ -109,3 +109,16 @@ void try_report_ref(struct try_buf *out, const char *prefix,
 		try_buf_addf(out, "%s  ... and %zu more commit%s\n", prefix,
 			     more, more == 1 ? "" : "s");
 }
+
+json_t *try_report_json_string(const char *s)
+{
+	struct try_buf b = TRY_BUF_INIT;
+	json_t *v;
+
+	if (!s)
+		return json_null();
+	try_report_add_utf8(&b, s, strlen(s));
+	v = json_stringn(b.ptr, b.len);
+	try_buf_release(&b);
+	return v ? v : json_null();
+}

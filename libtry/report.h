@@ -2,6 +2,7 @@
 #define TRY_REPORT_H
 
 #include <git2.h>
+#include <jansson.h>
 #include <stddef.h>
 
 #include "libtry/buf.h"
@@ -41,5 +42,11 @@ void try_report_ref(struct try_buf *out, const char *prefix,
  * to a well-formed sequence becomes U+FFFD.  For JSON, which must be UTF-8.
  */
 void try_report_add_utf8(struct try_buf *out, const char *s, size_t len);
+
+/*
+ * A new JSON string of `s` made valid UTF-8 as above (jansson refuses
+ * anything else); JSON null for NULL.  The caller owns the reference.
+ */
+json_t *try_report_json_string(const char *s);
 
 #endif
