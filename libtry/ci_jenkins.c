@@ -113,15 +113,14 @@ static int looks_like_api_token(const char *s)
 }
 
 /* Adds a hint to the message of a refused request, where one helps. */
-static int refused(struct jenkins *j, const struct try_http_response *res,
-		   const char *url)
+static int refused(struct jenkins *j, const struct try_http_response *res)
 {
-	char *shown = try_http_url_display(url);
+	char *shown = try_http_url_display(j->base);
 
 	try_http_error_status(WHAT, res);
 	if (res->status == 404)
 		try_error_set("%s (is try.job '%s' a job at %s?)",
-			      try_error_last(), j->job, j->base);
+			      try_error_last(), j->job, shown);
 	else if ((res->status == 401 || res->status == 403) && !j->password)
 		try_error_set("%s (no credentials for %s: set TRY_TOKEN or a "
 			      "git credential helper)", try_error_last(),
@@ -167,7 +166,7 @@ static int fetch_crumb(struct jenkins *j)
 		goto done;
 	}
 	if (res.status != 200) {
-		refused(j, &res, url.ptr);
+		refused(j, &res);
 		goto done;
 	}
 	root = parse_json(&res, "the crumb issuer's answer");
@@ -299,10 +298,11 @@ static int jenkins_submit(void **state, const struct try_ci_settings *s,
 		try_error_set("%s: try.job is not set (the job to run)", WHAT);
 		goto done;
 	}
-	len = strlen(s->url);
-	while (len && s->url[len - 1] == '/')
-		len--;
-	j->base = try_xstrndup(s->url, len);
+	/* the user name in try.url is for the credentials only */
+	j->base = try_http_url_display(s->url);
+	len = strlen(j->base);
+	while (len && j->base[len - 1] == '/')
+		j->base[--len] = '\0';
 	j->job = try_xstrdup(s->job);
 	j->job_path = job_path(s->job);
 	j->connect_timeout_ms = s->connect_timeout_ms;
@@ -335,7 +335,7 @@ static int jenkins_submit(void **state, const struct try_ci_settings *s,
 		}
 	}
 	if (answer.status < 200 || answer.status >= 300) {
-		refused(j, &answer, url.ptr);
+		refused(j, &answer);
 		goto done;
 	}
 	j->queue_item = queue_item_of(answer.location);
@@ -376,7 +376,7 @@ static int get_json(json_t **out, struct jenkins *j, const char *url,
 	if (try_http_perform(&res, &req) < 0)
 		goto done;
 	if (res.status != 200) {
-		refused(j, &res, url);
+		refused(j, &res);
 		goto done;
 	}
 	*out = parse_json(&res, what);
@@ -390,7 +390,8 @@ done:
  * The queue item: still waiting (`why`), cancelled, or left the queue for
  * a build (`executable.number`, `executable.url`).
  */
-static int poll_queue(struct jenkins *j, struct try_ci_job *job)
+static int poll_queue(struct jenkins *j, struct try_ci_job *job,
+		      struct try_ci_result *res)
 {
 	struct try_buf url = TRY_BUF_INIT;
 	json_t *root = NULL, *exe;
@@ -421,7 +422,11 @@ static int poll_queue(struct jenkins *j, struct try_ci_job *job)
 		free(j->build_url);
 		j->build_url = try_buf_detach(&b);
 		job->state = TRY_CI_RUNNING;
-		try_ci_set(&job->detail, "started");
+		try_ci_set(&job->detail, NULL);
+		try_buf_addf(&b, "%sconsole", j->build_url);
+		try_ci_set(&job->url, b.ptr);
+		try_ci_set(&res->url, j->build_url);
+		try_buf_release(&b);
 	} else {
 		const char *why = json_string_value(json_object_get(root,
 								    "why"));
@@ -523,7 +528,7 @@ static int poll_build(struct jenkins *j, struct try_ci_job *job,
 	result = json_string_value(json_object_get(root, "result"));
 	if (!result) {
 		job->state = TRY_CI_RUNNING;
-		try_ci_set(&job->detail, "building");
+		try_ci_set(&job->detail, NULL);
 		ret = 0;
 		goto done;
 	}
@@ -547,8 +552,10 @@ static int poll_build(struct jenkins *j, struct try_ci_job *job,
 			job->state = TRY_CI_FAILED;
 		else /* ABORTED, NOT_BUILT, or one we do not know */
 			job->state = TRY_CI_ERROR;
-		try_report_add_safe(&d, result, strlen(result), 40);
-		try_ci_set(&job->detail, d.ptr);
+		/* Jenkins' word where ours does not say it all */
+		if (strcmp(result, "SUCCESS") && strcmp(result, "FAILURE"))
+			try_report_add_safe(&d, result, strlen(result), 40);
+		try_ci_set(&job->detail, d.len ? d.ptr : NULL);
 		try_buf_release(&d);
 	}
 	ret = 0;
@@ -569,7 +576,7 @@ static int jenkins_poll(void *state, struct try_ci_result *res)
 	if (try_ci_state_final(job->state))
 		return 0;
 	if (!j->number) {
-		if (poll_queue(j, job) < 0)
+		if (poll_queue(j, job, res) < 0)
 			return -1;
 		if (!j->number)
 			return 0;

@@ -153,6 +153,15 @@ class Jenkins(trylib.Server):
         threading.Thread(target=self.run, args=(b,), daemon=True).start()
 
     def run(self, b):
+        try:
+            self.run_build(b)
+        except Exception as e:  # a broken script is a failed build
+            with self.lock:
+                b.log += "fake-jenkins: %s\nFinished: FAILURE\n" % e
+                b.result = "FAILURE"
+                b.building = False
+
+    def run_build(self, b):
         args = self.args
         result = "SUCCESS"
         if args.script:
@@ -436,6 +445,8 @@ def main():
     p.add_argument("--cancel", action="store_true")
     args = p.parse_args()
     args.prefix = args.prefix.rstrip("/")
+    if args.script:
+        args.script = os.path.abspath(args.script)
     trylib.serve(Jenkins(JenkinsHandler, args))
 
 

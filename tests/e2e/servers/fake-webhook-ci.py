@@ -5,7 +5,7 @@ describes the protocol (any receiver in front of a CI answers the same way):
   POST <path>          the try as JSON, signed with X-Try-Signature:
                        sha256=<HMAC-SHA256 of the body>; a wrong or missing
                        signature is 401, a malformed document 400.  Answers
-                       202 {"status_url": ..., "url": ...}; the same id
+                       202 {"status_url", "url", "jobs"}; the same id
                        again answers 200 with the same document (dedupe).
   GET  /status/<id>    {"state", "url", "detail", "jobs": [...]}
   GET  /builds/<id>    a page
@@ -14,7 +14,8 @@ Each job of a try (--jobs, default one called "build") is queued for
 --queue seconds, then runs --duration seconds.  With --script the program
 runs instead (environment: BASE, BRANCH, PATCH = the decoded patch file,
 TRY_ID, WORKSPACE, JOB); exit status 0 is passed, 1 failed, 2 not_applied,
-anything else error.  --result forces every job's state; --job-result
+anything else error, and the last line of its output is the detail of a
+job that did not pass.  --result forces every job's state; --job-result
 NAME=STATE one job's.  What each try sent is kept under --state/<id>.json
 and --state/<id>.patch.
 """
@@ -71,6 +72,13 @@ class WebhookCI(trylib.Server):
                              daemon=True).start()
 
     def run(self, t, name):
+        try:
+            self.run_job(t, name)
+        except Exception as e:  # a broken script is an error of the job
+            with self.lock:
+                t.jobs[name] = {"state": "error", "detail": str(e)}
+
+    def run_job(self, t, name):
         args = self.args
         state, detail = "passed", None
         if args.script:
@@ -84,7 +92,8 @@ class WebhookCI(trylib.Server):
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
             state = FINAL.get(p.returncode, "error")
             lines = p.stdout.decode("utf-8", "replace").strip().splitlines()
-            detail = lines[-1] if lines else None
+            if state != "passed" and lines:
+                detail = lines[-1]
             subprocess.call(["rm", "-rf", ws])
         else:
             time.sleep(args.duration)
@@ -161,6 +170,13 @@ class WebhookHandler(trylib.Handler):
                   "url": "%s/builds/%s" % (self.root(), ident)}
         if srv.args.absolute_status:
             answer["status_url"] = self.root() + answer["status_url"]
+        if not srv.args.no_jobs:
+            # the jobs it will run, so that a client shows them from the
+            # start
+            answer["jobs"] = [{"name": j, "state": "queued",
+                               "url": "%s/builds/%s/%s" % (self.root(),
+                                                           ident, j)}
+                              for j in srv.args.jobs.split(",") if j]
         with srv.lock:
             if ident in srv.tries:
                 again = True
@@ -228,6 +244,8 @@ def main():
     p.add_argument("--no-jobs", action="store_true",
                    help="status answers carry no jobs list")
     args = p.parse_args()
+    if args.script:
+        args.script = os.path.abspath(args.script)
     trylib.serve(WebhookCI(WebhookHandler, args))
 
 
