@@ -33,7 +33,7 @@ at() { echo "@$((NOW - $1))"; }
 # repo <dir>: a fresh repository with a committed tree:
 #   a, b, src/c.c, src/d.c, docs/e.md, .gitignore (*.o, build/)
 repo() {
-	rm -rf "$TRASH/$1" &&
+	rm -rf "${TRASH:?}/${1:?}" &&
 	git init -q "$TRASH/$1" &&
 	cd "$TRASH/$1" &&
 	echo a >a && echo b >b && mkdir src docs &&
