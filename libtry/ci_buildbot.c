@@ -35,6 +35,7 @@ struct bb_state {
 	int have_credentials;  /* asked for them already */
 	long connect_timeout_ms, timeout_ms;
 	int verbose;
+	long last_status;      /* HTTP status of the last answer */
 	struct try_strlist apply_steps;
 	struct bb_job *jobs;   /* parallel to the result's jobs */
 	size_t nr, alloc;
@@ -94,8 +95,10 @@ static int bb_request(struct try_http_response *res, struct bb_state *st,
 		req.timeout_ms = st->timeout_ms;
 		req.verbose = st->verbose;
 		req.what = "buildbot";
+		st->last_status = 0;
 		if (try_http_perform(res, &req) < 0)
 			goto done;
+		st->last_status = res->status;
 		if ((res->status == 401 || res->status == 403) &&
 		    !st->have_credentials) {
 			st->have_credentials = 1;
@@ -402,6 +405,85 @@ static int bb_poll(void *state, struct try_ci_result *res)
 	return 0;
 }
 
+/* 1 when a field named `full_name` is in the spec `fields`, recursively. */
+static int has_field(const json_t *fields, const char *full_name)
+{
+	const json_t *f;
+	size_t i;
+
+	json_array_foreach(fields, i, f) {
+		const char *n = jstr(f, "fullName");
+		if ((n && !strcmp(n, full_name)) ||
+		    has_field(json_object_get(f, "fields"), full_name))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Before sending anything: the scheduler exists, is enabled, takes a
+ * patch (else Buildbot would build the base without it and call that
+ * green), and has the builders asked for.
+ */
+static int check_scheduler(struct bb_state *st,
+			   const struct try_ci_settings *s, const char *name)
+{
+	struct try_buf path = TRY_BUF_INIT, known = TRY_BUF_INIT;
+	json_t *answer = NULL, *sched, *names, *n;
+	size_t i, j;
+	int ret = -1;
+
+	try_buf_addf(&path, "forceschedulers/%s", name);
+	if (bb_call(&answer, st, "GET", path.ptr, NULL, 0) < 0) {
+		if (st->last_status == 404)
+			try_error_set("buildbot: no force scheduler '%s' at %s "
+				      "(try.scheduler)", name, st->base);
+		goto done;
+	}
+	sched = first(answer, "forceschedulers");
+	if (!sched) {
+		try_error_set("buildbot: no force scheduler '%s' at %s "
+			      "(try.scheduler)", name, st->base);
+		goto done;
+	}
+	if (json_is_false(json_object_get(sched, "enabled"))) {
+		try_error_set("buildbot: the scheduler '%s' is disabled", name);
+		goto done;
+	}
+	if (!has_field(json_object_get(sched, "all_fields"), "patch_body")) {
+		try_error_set("buildbot: the scheduler '%s' takes no patch: its "
+			      "codebase needs patch=util.PatchParameter() "
+			      "(contrib/buildbot/master.cfg)", name);
+		goto done;
+	}
+	names = json_object_get(sched, "builder_names");
+	for (i = 0; i < s->builders.nr; i++) {
+		int found = 0;
+		json_array_foreach(names, j, n) {
+			if (json_is_string(n) &&
+			    !strcmp(json_string_value(n), s->builders.items[i]))
+				found = 1;
+		}
+		if (!found) {
+			json_array_foreach(names, j, n) {
+				try_buf_addf(&known, "%s%s", j ? ", " : "",
+					     json_is_string(n) ?
+					     json_string_value(n) : "?");
+			}
+			try_error_set("buildbot: builder '%s' (try.builders) is "
+				      "not one of scheduler '%s': %s",
+				      s->builders.items[i], name, known.ptr);
+			goto done;
+		}
+	}
+	ret = 0;
+done:
+	json_decref(answer);
+	try_buf_release(&path);
+	try_buf_release(&known);
+	return ret;
+}
+
 static int cmp_job(const void *a, const void *b)
 {
 	const struct bb_job *x = a, *y = b;
@@ -487,15 +569,12 @@ static int bb_submit(void **state, const struct try_ci_settings *s,
 		goto done;
 	}
 
+	if (check_scheduler(st, s, s->scheduler ? s->scheduler : "try") < 0)
+		goto done;
 	try_buf_addf(&path, "forceschedulers/%s", s->scheduler ? s->scheduler
 								: "try");
-	if (bb_call(&answer, st, "POST", path.ptr, dump, strlen(dump)) < 0) {
-		if (strstr(try_error_last(), "HTTP 404"))
-			try_error_set("buildbot: no force scheduler '%s' at %s "
-				      "(try.scheduler)", s->scheduler
-				      ? s->scheduler : "try", st->base);
+	if (bb_call(&answer, st, "POST", path.ptr, dump, strlen(dump)) < 0)
 		goto done;
-	}
 	if (json_object_get(answer, "error")) {
 		const char *m = jstr(json_object_get(answer, "error"),
 				     "message");
