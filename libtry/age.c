@@ -3991,8 +3991,8 @@ int try_age_measure(struct try_age *out, const char *path, unsigned flags)
 	ctx_init(&c, flags, path);
 	r = fast_discover(&c);
 	if (r == TRY_ENOTFOUND) {
-		try_error_set("not a git repository (or any parent up to "
-			      "the mount point): '%s'", path ? path : ".");
+		try_error_set("not a git repository (or any of the parent "
+			      "directories): '%s'", path ? path : ".");
 		ret = TRY_ENOTFOUND;
 		goto done;
 	}
