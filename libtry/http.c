@@ -779,13 +779,18 @@ static CURLcode attempt(struct try_http_response *out,
 
 static void transport_error(const struct try_http_request *req,
 			    const char *shown, CURLcode rc, const char *errbuf,
-			    long timeout_ms, int attempts)
+			    int sent, int attempts)
 {
 	const char *what = req->what ? req->what : "http";
+	long timeout_ms = req->timeout_ms > 0 ? req->timeout_ms
+					      : DEFAULT_TIMEOUT_MS;
 	char tries[32] = "";
 
 	if (attempts > 1)
 		snprintf(tries, sizeof(tries), " (%d attempts)", attempts);
+	/* timed out before anything was sent: the connection never came */
+	if (rc == CURLE_OPERATION_TIMEDOUT && !sent)
+		rc = CURLE_COULDNT_CONNECT;
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
 		try_error_set("%s: no answer from %s within %ld ms%s", what,
@@ -885,10 +890,7 @@ int try_http_perform(struct try_http_response *out,
 		} else if (n >= retries ||
 			   !retryable(rc, sent, req->idempotent ||
 					       is_idempotent_method(method))) {
-			transport_error(req, shown, rc, errbuf,
-					req->timeout_ms > 0 ? req->timeout_ms
-							    : DEFAULT_TIMEOUT_MS,
-					n + 1);
+			transport_error(req, shown, rc, errbuf, sent, n + 1);
 			break;
 		}
 		if (want_verbose(req))

@@ -170,7 +170,7 @@ class WebhookHandler(trylib.Handler):
                   "url": "%s/builds/%s" % (self.root(), ident)}
         if srv.args.absolute_status:
             answer["status_url"] = self.root() + answer["status_url"]
-        if not srv.args.no_jobs:
+        if not srv.args.no_jobs and not srv.args.late_jobs:
             # the jobs it will run, so that a client shows them from the
             # start
             answer["jobs"] = [{"name": j, "state": "queued",
@@ -243,6 +243,9 @@ def main():
     p.add_argument("--absolute-status", action="store_true")
     p.add_argument("--no-jobs", action="store_true",
                    help="status answers carry no jobs list")
+    p.add_argument("--late-jobs", action="store_true",
+                   help="the answer to the try lists no jobs; status "
+                   "answers do")
     args = p.parse_args()
     if args.script:
         args.script = os.path.abspath(args.script)
