@@ -676,12 +676,23 @@ done:
 	return ret;
 }
 
-static int copy_file(const char *from, const char *to)
+/*
+ * Copies the index file `from` to `to` with its modification time: git
+ * compares that time with the entries' to spot files changed in the same
+ * second as the index was written ("racy git"); a copy with a newer time
+ * would make such a change look clean.
+ */
+static int copy_index(const char *from, const char *to)
 {
 	struct try_buf data = TRY_BUF_INIT;
+	struct stat st;
 	int fd = -1, ret = -1;
 	size_t off = 0;
 
+	if (stat(from, &st) < 0) {
+		try_error_set("cannot stat '%s': %s", from, strerror(errno));
+		goto done;
+	}
 	if (try_buf_read_file(&data, from, 0) < 0)
 		goto done;
 	fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -699,6 +710,14 @@ static int copy_file(const char *from, const char *to)
 			goto done;
 		}
 		off += (size_t)w;
+	}
+	{
+		struct timespec times[2] = { st.st_atim, st.st_mtim };
+		if (futimens(fd, times) < 0) {
+			try_error_set("cannot set the time of '%s': %s", to,
+				      strerror(errno));
+			goto done;
+		}
 	}
 	ret = 0;
 done:
@@ -741,7 +760,7 @@ static int untracked_index(char **dir, char **index, git_repository *repo,
 		try_buf_adds(&path, env_index);
 	else
 		try_buf_addf(&path, "%sindex", git_repository_path(repo));
-	if (stat(path.ptr, &st) == 0 && copy_file(path.ptr, *index) < 0)
+	if (stat(path.ptr, &st) == 0 && copy_index(path.ptr, *index) < 0)
 		goto done;
 
 	/* git ls-files -z -o --exclude-standard --full-name -- <paths> */

@@ -193,7 +193,7 @@ snapshot() {
 # expected_tree <mode>: the tree the working copy stands for
 expected_tree() {
 	rm -f "$TRASH/exp-index"
-	cp .git/index "$TRASH/exp-index"
+	cp -p .git/index "$TRASH/exp-index"
 	case $1 in
 	staged) GIT_INDEX_FILE="$TRASH/exp-index" git write-tree ;;
 	tracked) GIT_INDEX_FILE="$TRASH/exp-index" git add -u . &&
@@ -278,6 +278,32 @@ for mode in untracked tracked staged; do
 		done
 	'
 done
+
+test_expect_success 'a change in the second the index was written is seen (racy git)' '
+	# git spots a file changed in the same second as its index entry by
+	# comparing with the index file'"'"'s time; --untracked works on a copy
+	# of the index, which must keep that time
+	git init -q "$TRASH/racy" &&
+	(
+		cd "$TRASH/racy" &&
+		for i in 1 2 3 4 5; do
+			t=$(( $(date +%s) - 100 )) &&
+			printf "aaaa\n" >racy.txt && touch -d "@$t" racy.txt &&
+			git add racy.txt && git commit -q --allow-empty -m racy &&
+			git update-ref refs/remotes/origin/main HEAD &&
+			touch -d "@$t" .git/index &&
+			printf "bbbb\n" >racy.txt && touch -d "@$t" racy.txt &&
+			c=$(git ls-files --debug racy.txt |
+			    sed -n "s/ *ctime: \([0-9]*\):.*/\1/p") &&
+			test "$c" = "$(stat -c %Z racy.txt)" && break
+		done &&
+		sleep 1 &&
+		git try --dry-run >"$O/patch" 2>/dev/null &&
+		test_grep "^+bbbb$" "$O/patch" &&
+		git try --dry-run --untracked >"$O/patch" 2>/dev/null &&
+		test_grep "^+bbbb$" "$O/patch"
+	)
+'
 
 test_expect_success 'a non-UTF-8 text change travels as a binary patch' '
 	git reset -q --hard "$BASE" && git clean -q -fdx &&

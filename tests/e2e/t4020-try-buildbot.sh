@@ -130,7 +130,7 @@ test_expect_success 'binary, untracked, renamed, deleted, chmod and symlink arri
 	test -L link && test "\$(readlink link)" = plain.txt
 	echo all intact
 	EOF
-	cp .git/index "$TRASH/want-index" &&
+	cp -p .git/index "$TRASH/want-index" &&
 	want=$(GIT_INDEX_FILE="$TRASH/want-index" git add -A &&
 	       GIT_INDEX_FILE="$TRASH/want-index" git write-tree) &&
 	git try --untracked --json >"$O/json" 2>"$O/err" &&

@@ -211,7 +211,7 @@ START_TEST(test_create_ignores_user_config)
 		fwrite(p.ptr, 1, p.len, f);
 		fclose(f);
 	}
-	sh("cp .git/index .git/want-index && "
+	sh("cp -p .git/index .git/want-index && "
 	   "GIT_INDEX_FILE=.git/want-index git add -A && "
 	   "GIT_INDEX_FILE=.git/want-index git write-tree >.git/want && "
 	   "git worktree add -q --detach .git/wt HEAD~1 && "
