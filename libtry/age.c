@@ -20,9 +20,11 @@
 #include "libtry/age.h"
 #include "libtry/buf.h"
 #include "libtry/error.h"
+#include "libtry/gitfast.h"
 #include "libtry/glob.h"
 #include "libtry/repo.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -202,45 +204,6 @@ static void oid_to_hex(char *hex, const unsigned char *raw)
 	hex[OID_HEXSZ] = '\0';
 }
 
-/*
- * Reads a whole file that may legitimately be missing: 1 when read, 0 when
- * it does not exist (or is not a regular file), -1 with a message on other
- * errors.
- */
-static int read_optional(struct try_buf *buf, int dirfd, const char *path)
-{
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0) {
-		if (errno == ENOENT || errno == ENOTDIR || errno == EISDIR ||
-		    errno == ELOOP)
-			return 0;
-		try_error_set("cannot open '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	ret = try_buf_read_fd(buf, fd, 64 << 20);
-	close(fd);
-	if (ret < 0)
-		return -1;
-	return 1;
-}
-
-static int path_exists(const char *path)
-{
-	struct stat st;
-
-	return !lstat(path, &st);
-}
-
-/* Appends `path` to `buf`, making it a directory name ending in '/'. */
-static void add_dir(struct try_buf *buf, const char *path)
-{
-	try_buf_adds(buf, path);
-	if (!buf->len || buf->ptr[buf->len - 1] != '/')
-		try_buf_addch(buf, '/');
-}
-
 /* "a/b/c" -> length of "a/b", 0 for "c". */
 static size_t dirname_len(const char *path, size_t len)
 {
@@ -415,20 +378,6 @@ static void settings_release(struct settings *s)
 	settings_init(s);
 }
 
-/* git's boolean: -1 when `v` is none. */
-static int parse_bool(const char *v)
-{
-	if (!v)
-		return 1;
-	if (!*v || !strcasecmp(v, "false") || !strcasecmp(v, "no") ||
-	    !strcasecmp(v, "off") || !strcmp(v, "0"))
-		return 0;
-	if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") ||
-	    !strcasecmp(v, "on") || !strcmp(v, "1"))
-		return 1;
-	return -1;
-}
-
 /* "~/x" -> "$HOME/x"; NULL (bail) for "~user/x". */
 static char *expand_path(const char *v)
 {
@@ -467,11 +416,11 @@ static int settings_set(struct settings *s, const char *key,
 		free(s->levels);
 		s->levels = try_xstrdup(value ? value : "");
 	} else if (!strcmp(key, "core.filemode")) {
-		if ((b = parse_bool(value)) < 0)
+		if ((b = try_gitfast_parse_bool(value)) < 0)
 			return bad_value("core.fileMode", value);
 		s->filemode = b;
 	} else if (!strcmp(key, "core.trustctime")) {
-		if ((b = parse_bool(value)) < 0)
+		if ((b = try_gitfast_parse_bool(value)) < 0)
 			return bad_value("core.trustCtime", value);
 		s->trustctime = b;
 	} else if (!strcmp(key, "core.checkstat")) {
@@ -479,13 +428,13 @@ static int settings_set(struct settings *s, const char *key,
 	} else if (!strcmp(key, "core.autocrlf")) {
 		if (value && !strcasecmp(value, "input"))
 			s->autocrlf = 1;
-		else if ((b = parse_bool(value)) < 0)
+		else if ((b = try_gitfast_parse_bool(value)) < 0)
 			return bad_value("core.autocrlf", value);
 		else
 			s->autocrlf = b;
 	} else if (!strcmp(key, "status.showuntrackedfiles")) {
 		s->show_untracked = !(value && (!strcasecmp(value, "no") ||
-						parse_bool(value) == 0));
+						try_gitfast_parse_bool(value) == 0));
 	} else if (!strcmp(key, "core.excludesfile") ||
 		   !strcmp(key, "core.attributesfile")) {
 		char **slot = key[5] == 'e' ? &s->excludes_file :
@@ -498,354 +447,53 @@ static int settings_set(struct settings *s, const char *key,
 		free(*slot);
 		*slot = path;
 	} else if (!strcmp(key, "core.bare")) {
-		if ((b = parse_bool(value)) < 0)
+		if ((b = try_gitfast_parse_bool(value)) < 0)
 			return bad_value("core.bare", value);
 		s->bare = b;
 	} else if (!strcmp(key, "core.worktree")) {
 		s->bail = 1;
 	} else if (!strncmp(key, "extensions.", 11)) {
 		/* worktreeConfig, objectFormat, ...: libgit2 knows them */
-		if (parse_bool(value) != 0)
+		if (try_gitfast_parse_bool(value) != 0)
 			s->bail = 1;
 	}
 	return 0;
 }
 
-/* A reader for git's configuration syntax (config.c, git_parse_source). */
-struct cfgp {
-	const char *p, *end;
-	int eof;
-};
-
-static int cfg_getc(struct cfgp *c)
+/* Callbacks for try_gitfast_config_*(): keys with a subsection do not matter. */
+static int settings_cb(const char *key, const char *value, void *data)
 {
-	int ch;
+	struct settings *s = data;
 
-	if (c->p >= c->end) {
-		c->eof = 1;
-		return '\n';
-	}
-	ch = (unsigned char)*c->p++;
-	if (ch == '\r' && c->p < c->end && *c->p == '\n') {
-		c->p++;
-		ch = '\n';
-	}
-	return ch;
+	if (strchr(key, '.') != strrchr(key, '.'))
+		return 0;
+	if (settings_set(s, key, value) < 0 || s->bail)
+		return TRY_GITFAST_FALLBACK;
+	return 0;
 }
 
-static int is_space(int c)
+static int parameters_cb(const char *key, const char *value, void *data)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
-}
-
-static int is_alnum(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9');
-}
-
-static int to_lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-/* The value after '=' (config.c, parse_value); -1 on a syntax error. */
-static int cfg_value(struct cfgp *c, struct try_buf *val)
-{
-	int quote = 0, comment = 0;
-	size_t space = 0;
-
-	try_buf_reset(val);
-	for (;;) {
-		int ch = cfg_getc(c);
-
-		if (ch == '\n')
-			return quote ? -1 : 0;
-		if (comment)
-			continue;
-		if (is_space(ch) && !quote) {
-			if (val->len)
-				space++;
-			continue;
-		}
-		if (!quote && (ch == ';' || ch == '#')) {
-			comment = 1;
-			continue;
-		}
-		for (; space; space--)
-			try_buf_addch(val, ' ');
-		if (ch == '\\') {
-			ch = cfg_getc(c);
-			if (c->eof)
-				return -1;
-			switch (ch) {
-			case '\n':
-				continue;
-			case 't':
-				ch = '\t';
-				break;
-			case 'b':
-				ch = '\b';
-				break;
-			case 'n':
-				ch = '\n';
-				break;
-			case '\\':
-			case '"':
-				break;
-			default:
-				return -1;
-			}
-			try_buf_addch(val, ch);
-			continue;
-		}
-		if (ch == '"') {
-			quote = !quote;
-			continue;
-		}
-		try_buf_addch(val, ch);
-	}
+	return settings_set(data, key, value) < 0 ? -1 : 0;
 }
 
 /*
- * Parses one configuration file into `s`.  Sets s->bail on anything the
- * fast path leaves to libgit2: syntax errors, includes.
- */
-static void parse_config(struct settings *s, const char *buf, size_t len)
-{
-	struct cfgp c = { buf, buf + len, 0 };
-	struct try_buf section = TRY_BUF_INIT, key = TRY_BUF_INIT;
-	struct try_buf val = TRY_BUF_INIT;
-	int comment = 0, subsection = 0;
-
-	if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
-		c.p += 3;
-	while (!s->bail) {
-		int ch = cfg_getc(&c);
-
-		if (ch == '\n') {
-			if (c.eof)
-				break;
-			comment = 0;
-			continue;
-		}
-		if (comment || is_space(ch))
-			continue;
-		if (ch == '#' || ch == ';') {
-			comment = 1;
-			continue;
-		}
-		if (ch == '[') {
-			try_buf_reset(&section);
-			subsection = 0;
-			for (;;) {
-				ch = cfg_getc(&c);
-				if (c.eof || ch == '\n')
-					goto bail;
-				if (ch == ']')
-					break;
-				if (is_space(ch)) {
-					/* [section "sub"]: skip the name */
-					while (is_space(ch = cfg_getc(&c)))
-						;
-					if (ch != '"')
-						goto bail;
-					for (;;) {
-						ch = cfg_getc(&c);
-						if (ch == '\n')
-							goto bail;
-						if (ch == '"')
-							break;
-						if (ch == '\\' &&
-						    cfg_getc(&c) == '\n')
-							goto bail;
-					}
-					if (cfg_getc(&c) != ']')
-						goto bail;
-					subsection = 1;
-					break;
-				}
-				if (!is_alnum(ch) && ch != '-' && ch != '.')
-					goto bail;
-				if (ch == '.')
-					subsection = 1;
-				try_buf_addch(&section, to_lower(ch));
-			}
-			if (!section.len)
-				goto bail;
-			if (!strcmp(section.ptr, "include") ||
-			    !strncmp(section.ptr, "includeif", 9))
-				goto bail;
-			continue;
-		}
-		if (!is_alnum(ch) || (ch >= '0' && ch <= '9'))
-			goto bail;
-		if (!section.len)
-			goto bail;
-		try_buf_reset(&key);
-		try_buf_add(&key, section.ptr, section.len);
-		try_buf_addch(&key, '.');
-		while (is_alnum(ch) || ch == '-') {
-			try_buf_addch(&key, to_lower(ch));
-			ch = cfg_getc(&c);
-		}
-		while (ch == ' ' || ch == '\t')
-			ch = cfg_getc(&c);
-		if (ch == '\n') {
-			if (!subsection && settings_set(s, key.ptr, NULL) < 0)
-				goto bail;
-			if (c.eof)
-				break;
-			continue;
-		}
-		if (ch != '=')
-			goto bail;
-		if (cfg_value(&c, &val) < 0)
-			goto bail;
-		if (!subsection && settings_set(s, key.ptr, val.ptr) < 0)
-			goto bail;
-		if (c.eof)
-			break;
-	}
-	goto done;
-bail:
-	s->bail = 1;
-done:
-	try_buf_release(&section);
-	try_buf_release(&key);
-	try_buf_release(&val);
-}
-
-/*
- * One shell-quoted word of $GIT_CONFIG_PARAMETERS ('it'\''s'); NULL on a
- * syntax error.  Advances *pp past the word.
- */
-static char *sq_word(const char **pp)
-{
-	struct try_buf buf = TRY_BUF_INIT;
-	const char *p = *pp;
-
-	if (*p != '\'')
-		return NULL;
-	for (;;) {
-		p++;
-		while (*p && *p != '\'')
-			try_buf_addch(&buf, *p++);
-		if (!*p)
-			goto bad;
-		p++;
-		/* 'a'\''b' : an escaped quote between two quoted parts */
-		if (p[0] == '\\' && p[1] && p[2] == '\'') {
-			try_buf_addch(&buf, p[1]);
-			p += 2;
-			continue;
-		}
-		break;
-	}
-	*pp = p;
-	return try_buf_detach(&buf);
-bad:
-	try_buf_release(&buf);
-	return NULL;
-}
-
-/*
- * `git -c key=value commit-age` passes settings in $GIT_CONFIG_PARAMETERS:
- * 'key'='value' (git 2.31 on) or 'key=value' words.  libgit2 1.5 ignores
- * them, so both paths apply them here.
+ * `git -c key=value commit-age` passes settings in $GIT_CONFIG_PARAMETERS.
+ * libgit2 1.5 ignores them, so both paths apply them here.
  */
 static int apply_config_parameters(struct settings *s)
 {
-	const char *p = getenv("GIT_CONFIG_PARAMETERS");
-	int ret = 0;
-
-	if (!p)
-		return 0;
-	while (*p) {
-		char *k, *v = NULL, *eq;
-		size_t i;
-
-		while (*p == ' ')
-			p++;
-		if (!*p)
-			break;
-		if (!(k = sq_word(&p)))
-			goto bad;
-		if (*p == '=') {
-			p++;
-			if (!(v = sq_word(&p))) {
-				free(k);
-				goto bad;
-			}
-		} else if ((eq = strchr(k, '='))) {
-			*eq = '\0';
-			v = try_xstrdup(eq + 1);
-		}
-		/* only "section.key" in lower case matters here */
-		for (i = 0; k[i]; i++)
-			k[i] = (char)to_lower(k[i]);
-		if (strchr(k, '.') == strrchr(k, '.'))
-			ret = settings_set(s, k, v);
-		free(k);
-		free(v);
-		if (ret < 0)
-			return -1;
-	}
-	return 0;
-bad:
-	try_error_set("bogus GIT_CONFIG_PARAMETERS");
-	return -1;
-}
-
-static int env_set(const char *name)
-{
-	const char *v = getenv(name);
-	return v && *v;
-}
-
-/* Reads one configuration file for the fast path; missing is fine. */
-static void read_config_file(struct settings *s, const char *path)
-{
-	struct try_buf buf = TRY_BUF_INIT;
-	int r = read_optional(&buf, AT_FDCWD, path);
-
-	if (r < 0)
-		s->bail = 1;
-	else if (r > 0)
-		parse_config(s, buf.ptr, buf.len);
-	try_buf_release(&buf);
+	return try_gitfast_config_parameters(parameters_cb, s) ? -1 : 0;
 }
 
 /*
- * The configuration the way git layers it, without libgit2: system unless
- * $GIT_CONFIG_NOSYSTEM, XDG, ~/.gitconfig, the repository.  Anything out of
- * the ordinary sets s->bail.
+ * The configuration the way git layers it, without libgit2.  Anything out
+ * of the ordinary sets s->bail.
  */
 static void fast_config(struct ctx *c)
 {
-	struct settings *s = &c->set;
-	struct try_buf path = TRY_BUF_INIT;
-	const char *home = getenv("HOME"), *xdg = getenv("XDG_CONFIG_HOME");
-	const char *nosystem = getenv("GIT_CONFIG_NOSYSTEM");
-
-	if (!nosystem || parse_bool(nosystem) <= 0)
-		read_config_file(s, "/etc/gitconfig");
-	if (xdg && *xdg) {
-		try_buf_addf(&path, "%s/git/config", xdg);
-		read_config_file(s, path.ptr);
-	} else if (home && *home) {
-		try_buf_addf(&path, "%s/.config/git/config", home);
-		read_config_file(s, path.ptr);
-	}
-	if (home && *home) {
-		try_buf_reset(&path);
-		try_buf_addf(&path, "%s/.gitconfig", home);
-		read_config_file(s, path.ptr);
-	}
-	try_buf_reset(&path);
-	try_buf_addf(&path, "%sconfig", c->commondir);
-	read_config_file(s, path.ptr);
-	try_buf_release(&path);
+	if (try_gitfast_config_read(c->commondir, settings_cb, &c->set))
+		c->set.bail = 1;
 }
 
 /* The same through libgit2. */
@@ -883,7 +531,7 @@ static int lib_config(struct ctx *c)
 			goto done;
 		}
 		for (j = 0; keys[i][j] && j < sizeof(lower) - 1; j++)
-			lower[j] = (char)to_lower(keys[i][j]);
+			lower[j] = (char)tolower((unsigned char)keys[i][j]);
 		lower[j] = '\0';
 		if (settings_set(&c->set, lower, value.ptr) < 0)
 			goto done;
@@ -927,11 +575,11 @@ static int lib_paths(struct ctx *c)
 			      "(the repository is bare)");
 		return -1;
 	}
-	add_dir(&buf, git_repository_workdir(c->repo));
+	try_gitfast_add_dir(&buf, git_repository_workdir(c->repo));
 	c->workdir = try_buf_detach(&buf);
-	add_dir(&buf, git_repository_path(c->repo));
+	try_gitfast_add_dir(&buf, git_repository_path(c->repo));
 	c->gitdir = try_buf_detach(&buf);
-	add_dir(&buf, git_repository_commondir(c->repo));
+	try_gitfast_add_dir(&buf, git_repository_commondir(c->repo));
 	c->commondir = try_buf_detach(&buf);
 	if (index_file && *index_file)
 		c->index_path = try_xstrdup(index_file);
@@ -941,152 +589,25 @@ static int lib_paths(struct ctx *c)
 }
 
 /*
- * Finds the working tree above `path` the way git does in the common case:
- * a ".git" directory or "gitdir:" file in the directory or one of its
- * parents, on the same file system.  Returns 0 when found, 1 when the setup
- * is one to leave to libgit2 (environment variables, a bare repository or
- * a git directory on the way, someone else's repository),
- * TRY_ENOTFOUND when there is no repository.
+ * Finds the working tree the fast way (try_gitfast_discover()).  Returns 0
+ * when found, 1 when the setup is one to leave to libgit2, TRY_ENOTFOUND
+ * when there is no repository.
  */
 static int fast_discover(struct ctx *c)
 {
-	static const char *const env_vars[] = {
-		"GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR",
-		"GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM",
-		"GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_COUNT",
-		"GIT_CONFIG",
-	};
-	struct try_buf dir = TRY_BUF_INIT, tmp = TRY_BUF_INIT;
-	struct stat st;
-	dev_t dev = 0;
-	char *cwd = NULL;
-	size_t i;
-	int ret = 1, first = 1;
+	struct try_gitfast_repo repo = TRY_GITFAST_REPO_INIT;
+	const char *index_file = getenv("GIT_INDEX_FILE");
+	int r = try_gitfast_discover(&repo, c->open_path);
 
-	for (i = 0; i < sizeof(env_vars) / sizeof(*env_vars); i++)
-		if (env_set(env_vars[i]))
-			return 1;
-	if (c->open_path && *c->open_path) {
-		cwd = realpath(c->open_path, NULL);
-	} else {
-		cwd = getcwd(NULL, 0);
+	if (r) {
+		try_gitfast_repo_release(&repo);
+		return r == TRY_ENOTFOUND ? TRY_ENOTFOUND : 1;
 	}
-	if (!cwd)
-		return 1;
-	if (strstr(cwd, "/.git/") || (strlen(cwd) >= 5 &&
-	    !strcmp(cwd + strlen(cwd) - 5, "/.git")))
-		goto done;
-	try_buf_adds(&dir, cwd);
-	while (dir.len > 1 && dir.ptr[dir.len - 1] == '/')
-		try_buf_setlen(&dir, dir.len - 1);
-
-	for (;;) {
-		size_t base = dir.len;
-
-		if (lstat(dir.len ? dir.ptr : "/", &st) < 0)
-			goto done;
-		if (!first && st.st_dev != dev) {
-			ret = TRY_ENOTFOUND;
-			goto done;
-		}
-		dev = st.st_dev;
-		first = 0;
-
-		try_buf_adds(&dir, "/.git");
-		if (!lstat(dir.ptr, &st)) {
-			try_buf_reset(&tmp);
-			if (S_ISDIR(st.st_mode)) {
-				add_dir(&tmp, dir.ptr);
-			} else if (S_ISREG(st.st_mode)) {
-				struct try_buf file = TRY_BUF_INIT;
-				int r = read_optional(&file, AT_FDCWD, dir.ptr);
-				if (r <= 0 ||
-				    strncmp(file.ptr, "gitdir: ", 8)) {
-					try_buf_release(&file);
-					goto done;
-				}
-				try_buf_rtrim(&file);
-				if (file.ptr[8] != '/') {
-					try_buf_add(&tmp, dir.ptr, base);
-					try_buf_addch(&tmp, '/');
-				}
-				add_dir(&tmp, file.ptr + 8);
-				try_buf_release(&file);
-			} else {
-				goto done;
-			}
-			try_buf_setlen(&dir, base);
-			break;
-		}
-		try_buf_setlen(&dir, base);
-		/* a git directory on the way up: bare, or inside .git */
-		try_buf_adds(&dir, "/HEAD");
-		if (path_exists(dir.ptr)) {
-			try_buf_setlen(&dir, base);
-			try_buf_adds(&dir, "/objects");
-			if (path_exists(dir.ptr))
-				goto done;
-		}
-		try_buf_setlen(&dir, base);
-		if (!dir.len) {
-			ret = TRY_ENOTFOUND;
-			goto done;
-		}
-		try_buf_setlen(&dir, dirname_len(dir.ptr, dir.len));
-	}
-
-	/* dir: the working tree; tmp: its git directory */
-	c->gitdir = try_buf_detach(&tmp);
-	try_buf_adds(&tmp, c->gitdir);
-	try_buf_adds(&tmp, "HEAD");
-	if (!path_exists(tmp.ptr))
-		goto done;
-	/* git refuses repositories of other users (safe.directory) */
-	if (stat(c->gitdir, &st) < 0 || st.st_uid != geteuid() ||
-	    stat(dir.len ? dir.ptr : "/", &st) < 0 || st.st_uid != geteuid())
-		goto done;
-	try_buf_reset(&tmp);
-	{
-		struct try_buf file = TRY_BUF_INIT;
-		struct try_buf path = TRY_BUF_INIT;
-		int r;
-
-		try_buf_addf(&path, "%scommondir", c->gitdir);
-		r = read_optional(&file, AT_FDCWD, path.ptr);
-		try_buf_release(&path);
-		if (r < 0) {
-			try_buf_release(&file);
-			goto done;
-		}
-		if (r > 0) {
-			try_buf_rtrim(&file);
-			if (file.ptr[0] != '/')
-				try_buf_adds(&tmp, c->gitdir);
-			add_dir(&tmp, file.ptr);
-		} else {
-			try_buf_adds(&tmp, c->gitdir);
-		}
-		try_buf_release(&file);
-	}
-	c->commondir = try_buf_detach(&tmp);
-	add_dir(&tmp, dir.len ? dir.ptr : "/");
-	c->workdir = try_buf_detach(&tmp);
-	{
-		const char *index_file = getenv("GIT_INDEX_FILE");
-		c->index_path = try_xstrdup(index_file && *index_file ?
-					    index_file : "");
-	}
-	ret = 0;
-done:
-	if (ret) {
-		free(c->gitdir);
-		free(c->commondir);
-		c->gitdir = c->commondir = NULL;
-	}
-	free(cwd);
-	try_buf_release(&dir);
-	try_buf_release(&tmp);
-	return ret;
+	c->workdir = repo.workdir;
+	c->gitdir = repo.gitdir;
+	c->commondir = repo.commondir;
+	c->index_path = try_xstrdup(index_file && *index_file ? index_file : "");
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1843,7 +1364,7 @@ static void cache_load(struct scan *s)
 	if (!s->cache_usable)
 		return;
 	try_buf_addf(&path, "%s%s", s->c->gitdir, DIRCACHE_FILE);
-	if (read_optional(&s->cache, AT_FDCWD, path.ptr) <= 0)
+	if (try_gitfast_read_file(&s->cache, AT_FDCWD, path.ptr) <= 0)
 		goto fail;
 	cache_identity(&want, s->ix);
 	if (s->cache.len < DIRCACHE_HEADER ||
@@ -2571,7 +2092,7 @@ static int attributes_may_filter(int dirfd, const char *path)
 		"text", "eol", "crlf", "ident", "filter", "encoding",
 	};
 	struct try_buf buf = TRY_BUF_INIT;
-	int r = read_optional(&buf, dirfd, path), hit = 0;
+	int r = try_gitfast_read_file(&buf, dirfd, path), hit = 0;
 	size_t i;
 
 	if (r < 0)
@@ -2904,7 +2425,7 @@ static int fast_ref(unsigned char *oid, const char *commondir,
 	int r, ret = -1;
 
 	try_buf_addf(&path, "%s%s", commondir, name);
-	r = read_optional(&buf, AT_FDCWD, path.ptr);
+	r = try_gitfast_read_file(&buf, AT_FDCWD, path.ptr);
 	if (r < 0)
 		goto done;
 	if (r > 0) {
@@ -2915,7 +2436,7 @@ static int fast_ref(unsigned char *oid, const char *commondir,
 	try_buf_reset(&path);
 	try_buf_addf(&path, "%spacked-refs", commondir);
 	try_buf_reset(&buf);
-	r = read_optional(&buf, AT_FDCWD, path.ptr);
+	r = try_gitfast_read_file(&buf, AT_FDCWD, path.ptr);
 	if (r < 0)
 		goto done;
 	ret = 0;
@@ -2947,7 +2468,7 @@ static int fast_head(struct ctx *c, struct head *h)
 	int r, ret = -1;
 
 	try_buf_addf(&path, "%sHEAD", c->gitdir);
-	if (read_optional(&buf, AT_FDCWD, path.ptr) <= 0)
+	if (try_gitfast_read_file(&buf, AT_FDCWD, path.ptr) <= 0)
 		goto done;
 	try_buf_rtrim(&buf);
 	if (!strncmp(buf.ptr, "ref: refs/heads/", 16)) {
@@ -2966,7 +2487,7 @@ static int fast_head(struct ctx *c, struct head *h)
 	try_buf_reset(&path);
 	try_buf_reset(&buf);
 	try_buf_addf(&path, "%s%s", c->gitdir, HEAD_CACHE_FILE);
-	if (read_optional(&buf, AT_FDCWD, path.ptr) > 0 &&
+	if (try_gitfast_read_file(&buf, AT_FDCWD, path.ptr) > 0 &&
 	    buf.len >= 2 * OID_HEXSZ + 1 && !parse_oid_hex(cached, buf.ptr) &&
 	    !memcmp(cached, h->commit, OID_RAWSZ) &&
 	    !parse_oid_hex(h->tree, buf.ptr + OID_HEXSZ + 1))
@@ -3293,7 +2814,7 @@ static int run_git(struct try_buf *out, int merge_err, const char *workdir,
 	pid_t pid;
 
 	args[n++] = "git";
-	if (!env_set("GIT_DIR") && workdir) {
+	if (!(getenv("GIT_DIR") && *getenv("GIT_DIR")) && workdir) {
 		args[n++] = "-C";
 		args[n++] = workdir;
 	}
@@ -3421,7 +2942,7 @@ static void read_state(struct ctx *c, struct state *st)
 
 	memset(st, 0, sizeof(*st));
 	try_buf_addf(&path, "%s%s", c->gitdir, STATE_FILE);
-	if (read_optional(&buf, AT_FDCWD, path.ptr) <= 0)
+	if (try_gitfast_read_file(&buf, AT_FDCWD, path.ptr) <= 0)
 		goto done;
 	for (p = buf.ptr; *p;) {
 		const char *nl = strchr(p, '\n');
@@ -3486,7 +3007,7 @@ static int stash_has(struct ctx *c, const unsigned char *oid)
 	    !memcmp(top, oid, OID_RAWSZ))
 		return 1;
 	try_buf_addf(&path, "%slogs/refs/stash", c->commondir);
-	if (read_optional(&buf, AT_FDCWD, path.ptr) > 0) {
+	if (try_gitfast_read_file(&buf, AT_FDCWD, path.ptr) > 0) {
 		for (p = buf.ptr; !found && *p;) {
 			const char *nl = strchr(p, '\n');
 			if (strlen(p) > 2 * OID_HEXSZ + 1 &&
@@ -3780,7 +3301,7 @@ static void write_last_scan(struct ctx *c, const struct found *f)
 
 	/* the same answer, recorded recently: spare the write */
 	try_buf_addf(&path, "%s%s", c->gitdir, LAST_SCAN_FILE);
-	if (read_optional(&old, AT_FDCWD, path.ptr) > 0 &&
+	if (try_gitfast_read_file(&old, AT_FDCWD, path.ptr) > 0 &&
 	    sscanf(old.ptr, "scanned %lld", &scanned) == 1 &&
 	    (long long)time(NULL) - scanned < LAST_SCAN_TTL / 2 &&
 	    (nl = strchr(old.ptr, '\n')) && (nl2 = strchr(buf.ptr, '\n')) &&
@@ -3810,7 +3331,7 @@ static int read_last_scan(struct ctx *c, struct found *f)
 
 	memset(&h, 0, sizeof(h));
 	try_buf_addf(&path, "%s%s", c->gitdir, LAST_SCAN_FILE);
-	if (read_optional(&buf, AT_FDCWD, path.ptr) <= 0)
+	if (try_gitfast_read_file(&buf, AT_FDCWD, path.ptr) <= 0)
 		goto done;
 	line = buf.ptr;
 	if (sscanf(line, "scanned %lld\nindex %llu %llu %llu %llu\nhead %40s\n"
@@ -4047,7 +3568,7 @@ int try_age_clear_state(git_repository *repo)
 
 	for (i = 0; i < sizeof(files) / sizeof(*files) && !ret; i++) {
 		try_buf_reset(&path);
-		add_dir(&path, git_repository_path(repo));
+		try_gitfast_add_dir(&path, git_repository_path(repo));
 		try_buf_adds(&path, files[i]);
 		if (unlink(path.ptr) < 0 && errno != ENOENT) {
 			try_error_set("cannot remove '%s': %s", path.ptr,
