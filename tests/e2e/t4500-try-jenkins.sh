@@ -38,6 +38,10 @@ make check
 EOF
 chmod +x "$TRASH/job.sh"
 
+# Servers are started inside tests, which run in subshells: their pids live
+# in files, and the script stops them all at exit, whatever happens.
+at_exit 'for f in "$TRASH"/*/pid; do kill $(cat "$f"); done'
+
 # jenkins_start <name> <fake-jenkins options>...: a server in $TRASH/<name>,
 # its port in $TRASH/<name>/port; stopped at exit.
 jenkins_start() {
@@ -48,7 +52,6 @@ jenkins_start() {
 		--log "$d/log" --state "$d/state" --script "$TRASH/job.sh" \
 		"$@" </dev/null >>"$d/out" 2>&1 &
 	echo $! >"$d/pid"
-	at_exit "kill $!"
 	n=0
 	while [ ! -s "$d/port" ] && [ $n -lt 200 ]; do
 		sleep 0.05

@@ -37,6 +37,10 @@ chmod +x "$TRASH/build.sh"
 
 echo 'a shared secret' >"$HOME/try.secret"
 
+# Servers are started inside tests, which run in subshells: their pids live
+# in files, and the script stops them all at exit, whatever happens.
+at_exit 'for f in "$TRASH"/*/pid; do kill $(cat "$f"); done'
+
 # ci_start <name> <fake-webhook-ci options>...: a receiver in $TRASH/<name>.
 ci_start() {
 	local d="$TRASH/$1"
@@ -47,7 +51,6 @@ ci_start() {
 		--log "$d/log" --state "$d/state" --script "$TRASH/build.sh" \
 		--secret-file "$HOME/try.secret" "$@" </dev/null >>"$d/out" 2>&1 &
 	echo $! >"$d/pid"
-	at_exit "kill $!"
 	n=0
 	while [ ! -s "$d/port" ] && [ $n -lt 200 ]; do
 		sleep 0.05

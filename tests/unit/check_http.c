@@ -73,6 +73,8 @@ static void server_start(struct server *s, const char *script,
 	argv[n++] = log;
 	argv[n++] = "--state";
 	argv[n++] = state;
+	/* gone with the test, also when an assertion ends it half-way */
+	argv[n++] = "--die-with-parent";
 	for (i = 0; args && args[i] && n < 62; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;

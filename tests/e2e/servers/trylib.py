@@ -240,6 +240,9 @@ def common_args(description):
     p.add_argument("--fault", action="append", default=[],
                    help="'METHOD PATH-REGEX ACTION [xN]', see trylib.py")
     p.add_argument("--verbose", action="store_true")
+    p.add_argument("--die-with-parent", action="store_true",
+                   help="exit when the process that started it is gone "
+                   "(a unit test that failed half-way)")
     return p
 
 
@@ -254,6 +257,14 @@ def serve(server):
         os.rename(tmp, args.port_file)
     import signal
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+    if args.die_with_parent:
+        parent = os.getppid()
+
+        def watch():
+            while os.getppid() == parent:
+                time.sleep(0.2)
+            os._exit(0)
+        threading.Thread(target=watch, daemon=True).start()
     try:
         server.serve_forever(poll_interval=0.1)
     except (KeyboardInterrupt, SystemExit):
