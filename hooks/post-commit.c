@@ -8,7 +8,6 @@
 #include "libtry/age.h"
 #include "libtry/error.h"
 #include "libtry/hooks.h"
-#include "libtry/repo.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -21,7 +20,6 @@ static const char usage_text[] =
 
 int main(int argc, char **argv)
 {
-	git_repository *repo = NULL;
 	int rc = 0;
 
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -35,12 +33,10 @@ int main(int argc, char **argv)
 	if (!try_hooks_enabled())
 		return 0;
 
-	git_libgit2_init();
-	if (try_repo_open(&repo, NULL, 0) < 0 || try_age_clear_state(repo) < 0) {
+	/* libgit2 is started only when the fast path cannot answer */
+	if (try_age_clear_state_at(NULL) < 0) {
 		fprintf(stderr, "post-commit: %s\n", try_error_last());
 		rc = 128;
 	}
-	git_repository_free(repo);
-	git_libgit2_shutdown();
 	return rc;
 }

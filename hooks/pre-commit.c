@@ -10,6 +10,7 @@
 #include "libtry/buf.h"
 #include "libtry/config.h"
 #include "libtry/error.h"
+#include "libtry/gitfast.h"
 #include "libtry/hooks.h"
 #include "libtry/repo.h"
 
@@ -35,6 +36,27 @@ static const char *current_branch(git_reference *head)
 	return strncmp(target, "refs/heads/", 11) ? NULL : target + 11;
 }
 
+/*
+ * The branch, trunk and settings without libgit2 (git_libgit2_init() alone
+ * takes longer than this hook may): 0, or TRY_GITFAST_FALLBACK when
+ * libgit2 must answer.  `*branch` is NULL when HEAD is detached.
+ */
+static int fast_setup(char **branch, struct try_config *cfg)
+{
+	struct try_gitfast_repo repo = TRY_GITFAST_REPO_INIT;
+	int ret = TRY_GITFAST_FALLBACK;
+
+	*branch = NULL;
+	if (try_gitfast_discover(&repo, NULL) ||
+	    try_config_load_fast(cfg, repo.commondir) ||
+	    try_gitfast_head_branch(branch, repo.gitdir))
+		goto done;
+	ret = 0;
+done:
+	try_gitfast_repo_release(&repo);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	git_repository *repo = NULL;
@@ -42,8 +64,9 @@ int main(int argc, char **argv)
 	struct try_config cfg = TRY_CONFIG_INIT;
 	struct try_buf out = TRY_BUF_INIT;
 	struct try_age age = TRY_AGE_INIT;
+	char *fast_branch = NULL;
 	const char *branch;
-	int rc = 0;
+	int rc = 0, lib = 0;
 
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		fputs(usage_text, stdout);
@@ -56,16 +79,24 @@ int main(int argc, char **argv)
 	if (!try_hooks_enabled())
 		return 0;
 
-	git_libgit2_init();
-	if (try_repo_open(&repo, NULL, 0) < 0 ||
-	    try_config_load(&cfg, repo) < 0)
-		goto fail;
-	if (git_reference_lookup(&head, repo, "HEAD") < 0) {
-		try_error_from_git("cannot read HEAD");
-		goto fail;
+	if (!fast_setup(&fast_branch, &cfg)) {
+		branch = fast_branch;
+	} else {
+		try_config_release(&cfg);
+		free(fast_branch);
+		fast_branch = NULL;
+		git_libgit2_init();
+		lib = 1;
+		if (try_repo_open(&repo, NULL, 0) < 0 ||
+		    try_config_load(&cfg, repo) < 0)
+			goto fail;
+		if (git_reference_lookup(&head, repo, "HEAD") < 0) {
+			try_error_from_git("cannot read HEAD");
+			goto fail;
+		}
+		/* a detached HEAD (rebase, bisect) is git's business */
+		branch = current_branch(head);
 	}
-	/* a detached HEAD (rebase, bisect) is git's business, not ours */
-	branch = current_branch(head);
 	if (branch && strcmp(branch, cfg.trunk_branch) &&
 	    strcmp(cfg.local_branches, "allow")) {
 		int deny = !strcmp(cfg.local_branches, "deny");
@@ -79,8 +110,13 @@ int main(int argc, char **argv)
 		if (deny)
 			rc = 1;
 	}
-	/* work that waited too long: say so, never block on it */
-	if (try_age_measure_repo(&age, repo, 0) < 0)
+	/*
+	 * work that waited too long: say so, never block on it.  Without an
+	 * open repository try_age_measure() finds the same one ($GIT_DIR,
+	 * $GIT_INDEX_FILE) and starts libgit2 only if it must.
+	 */
+	if ((repo ? try_age_measure_repo(&age, repo, 0) :
+		    try_age_measure(&age, NULL, 0)) < 0)
 		goto fail;
 	if (age.level > TRY_AGE_FINE) {
 		try_buf_adds(&out, "pre-commit: uncommitted work has waited ");
@@ -96,9 +132,11 @@ done:
 	fputs(out.ptr, stderr);
 	try_age_release(&age);
 	try_buf_release(&out);
+	free(fast_branch);
 	git_reference_free(head);
 	try_config_release(&cfg);
 	git_repository_free(repo);
-	git_libgit2_shutdown();
+	if (lib)
+		git_libgit2_shutdown();
 	return rc;
 }

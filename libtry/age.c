@@ -3559,7 +3559,8 @@ void try_age_release(struct try_age *age)
 	memset(age, 0, sizeof(*age));
 }
 
-int try_age_clear_state(git_repository *repo)
+/* Removes the state files under `gitdir` (ending in '/'). */
+static int clear_state(const char *gitdir)
 {
 	static const char *const files[] = { STATE_FILE, LAST_SCAN_FILE };
 	struct try_buf path = TRY_BUF_INIT;
@@ -3568,7 +3569,7 @@ int try_age_clear_state(git_repository *repo)
 
 	for (i = 0; i < sizeof(files) / sizeof(*files) && !ret; i++) {
 		try_buf_reset(&path);
-		try_gitfast_add_dir(&path, git_repository_path(repo));
+		try_gitfast_add_dir(&path, gitdir);
 		try_buf_adds(&path, files[i]);
 		if (unlink(path.ptr) < 0 && errno != ENOENT) {
 			try_error_set("cannot remove '%s': %s", path.ptr,
@@ -3577,6 +3578,36 @@ int try_age_clear_state(git_repository *repo)
 		}
 	}
 	try_buf_release(&path);
+	return ret;
+}
+
+int try_age_clear_state(git_repository *repo)
+{
+	return clear_state(git_repository_path(repo));
+}
+
+int try_age_clear_state_at(const char *path)
+{
+	struct try_gitfast_repo fast = TRY_GITFAST_REPO_INIT;
+	git_repository *repo = NULL;
+	int ret = -1;
+
+	/* the configuration only for what would make libgit2 refuse it */
+	if (!try_gitfast_discover(&fast, path) &&
+	    !try_gitfast_config_read(fast.commondir, NULL, NULL)) {
+		ret = clear_state(fast.gitdir);
+		goto done;
+	}
+	if (git_libgit2_init() < 0) {
+		try_error_from_git("cannot initialise libgit2");
+		goto done;
+	}
+	if (!try_repo_open(&repo, path, 0))
+		ret = try_age_clear_state(repo);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+done:
+	try_gitfast_repo_release(&fast);
 	return ret;
 }
 

@@ -185,6 +185,15 @@ void try_age_format_duration(struct try_buf *buf, int64_t seconds);
 int try_age_clear_state(git_repository *repo);
 
 /*
+ * The same for the repository that contains `path` (NULL: the current
+ * directory), found the way git finds it ($GIT_DIR, upwards), without
+ * libgit2 when the setup allows (try_gitfast_discover()) and through it
+ * otherwise: callers need not initialise libgit2.  Returns 0 or -1 with a
+ * message (also when there is no repository).
+ */
+int try_age_clear_state_at(const char *path);
+
+/*
  * Stashes every change of the working tree measured in `age`, untracked
  * files included, with `git stash push --include-untracked -m "commit-age:
  * <age> of uncommitted work"`, run in that working tree (in the current

@@ -1,6 +1,7 @@
 #include "libtry/config.h"
 #include "libtry/buf.h"
 #include "libtry/error.h"
+#include "libtry/gitfast.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -245,4 +246,186 @@ void try_config_release(struct try_config *cfg)
 	free(cfg->webhook_secret_file);
 	try_strlist_release(&cfg->holders);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* ------------------------------------------------------------------ */
+/* without libgit2 */
+
+enum fast_kind { FAST_STRING, FAST_BOOL, FAST_INT, FAST_MULTI };
+
+/* Every key try_config_load_from() reads, in lower case. */
+static const struct {
+	const char *key;
+	enum fast_kind kind;
+} fast_keys[] = {
+	{ "trunk.branch", FAST_STRING },
+	{ "trunk.allow", FAST_MULTI },
+	{ "trunk.allowmerges", FAST_BOOL },
+	{ "trunk.timeout", FAST_INT },
+	{ "lanes.config", FAST_MULTI },
+	{ "lanes.darkpattern", FAST_STRING },
+	{ "lanes.strictdark", FAST_BOOL },
+	{ "try.remote", FAST_STRING },
+	{ "trunk.localbranches", FAST_STRING },
+	{ "lanes.journal", FAST_STRING },
+	{ "lanes.webhook", FAST_MULTI },
+	{ "lanes.webhooksecretfile", FAST_STRING },
+	{ "lanes.webhooktimeout", FAST_INT },
+	{ "lanes.holders", FAST_MULTI },
+	{ "core.bare", FAST_BOOL },
+};
+#define FAST_NKEYS (sizeof(fast_keys) / sizeof(*fast_keys))
+
+enum fast_key {
+	K_BRANCH, K_ALLOW, K_ALLOW_MERGES, K_TIMEOUT, K_CONFIG, K_DARK,
+	K_STRICT_DARK, K_REMOTE, K_LOCAL_BRANCHES, K_JOURNAL, K_WEBHOOK,
+	K_SECRET, K_WEBHOOK_TIMEOUT, K_HOLDERS, K_BARE,
+};
+
+struct fast_values {
+	struct try_strlist v[FAST_NKEYS]; /* every value; "" for none */
+	int null_value[FAST_NKEYS];       /* the last one had no '=' */
+};
+
+static int fast_cb(const char *key, const char *value, void *data)
+{
+	struct fast_values *fv = data;
+	size_t i;
+
+	for (i = 0; i < FAST_NKEYS; i++) {
+		if (strcmp(key, fast_keys[i].key))
+			continue;
+		try_strlist_add(&fv->v[i], value ? value : "");
+		fv->null_value[i] = !value;
+		break;
+	}
+	return 0;
+}
+
+/* The last value of a key, NULL when unset. */
+static const char *fast_last(const struct fast_values *fv, enum fast_key k)
+{
+	return fv->v[k].nr ? fv->v[k].items[fv->v[k].nr - 1] : NULL;
+}
+
+/* A plain decimal within [min, max]; 1 (fall back) for anything else. */
+static int fast_int(int *out, const struct fast_values *fv, enum fast_key k,
+		    int def, int min, int max)
+{
+	const char *v = fast_last(fv, k);
+	long n = 0;
+
+	*out = def;
+	if (!v)
+		return 0;
+	/* libgit2 reads "010" as octal and knows k/m/g suffixes */
+	if (fv->null_value[k] || !*v || *v == '0' || strlen(v) > 6 ||
+	    strspn(v, "0123456789") != strlen(v))
+		return 1;
+	n = strtol(v, NULL, 10);
+	if (n < min || n > max)
+		return 1;
+	*out = (int)n;
+	return 0;
+}
+
+/* A string key; 1 (fall back) for a key without a value. */
+static int fast_string(char **out, const struct fast_values *fv,
+		       enum fast_key k, const char *def)
+{
+	const char *v = fast_last(fv, k);
+
+	if (v && fv->null_value[k])
+		return 1;
+	v = v ? v : def;
+	*out = v ? try_xstrdup(v) : NULL;
+	return 0;
+}
+
+static int fast_bool(int *out, const struct fast_values *fv, enum fast_key k)
+{
+	const char *v = fast_last(fv, k);
+	int b;
+
+	if (!v)
+		return 0;
+	b = try_gitfast_parse_bool(fv->null_value[k] ? NULL : v);
+	if (b < 0)
+		return 1;
+	*out = b;
+	return 0;
+}
+
+static void fast_multi(struct try_strlist *out, const struct fast_values *fv,
+		       enum fast_key k)
+{
+	size_t i;
+
+	for (i = 0; i < fv->v[k].nr; i++)
+		try_strlist_add(out, fv->v[k].items[i]);
+}
+
+int try_config_load_fast(struct try_config *out, const char *commondir)
+{
+	struct fast_values fv;
+	struct try_buf ref = TRY_BUF_INIT;
+	const char *lb;
+	int bare = 0, ret = TRY_GITFAST_FALLBACK;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	memset(&fv, 0, sizeof(fv));
+	if (try_gitfast_config_read(commondir, fast_cb, &fv))
+		goto done;
+	if (fast_last(&fv, K_BARE) && (fast_bool(&bare, &fv, K_BARE) || bare))
+		goto done;
+
+	if (fast_string(&out->trunk_branch, &fv, K_BRANCH, TRY_DEFAULT_TRUNK))
+		goto done;
+	if (!strncmp(out->trunk_branch, "refs/heads/", 11)) {
+		char *b = try_xstrdup(out->trunk_branch + 11);
+		free(out->trunk_branch);
+		out->trunk_branch = b;
+	}
+	if (!try_gitfast_branch_name_ok(out->trunk_branch))
+		goto done;
+	try_buf_addf(&ref, "refs/heads/%s", out->trunk_branch);
+	out->trunk_ref = try_buf_detach(&ref);
+
+	fast_multi(&out->allow, &fv, K_ALLOW);
+	if (!out->allow.nr)
+		try_strlist_add(&out->allow, TRY_DEFAULT_ALLOW);
+	if (fast_bool(&out->allow_merges, &fv, K_ALLOW_MERGES) ||
+	    fast_int(&out->timeout, &fv, K_TIMEOUT, TRY_DEFAULT_TIMEOUT, 1,
+		     86400))
+		goto done;
+	fast_multi(&out->config_globs, &fv, K_CONFIG);
+	for (i = 0; i < out->config_globs.nr; i++)
+		if (!*out->config_globs.items[i])
+			goto done;
+	if (fast_string(&out->dark_pattern, &fv, K_DARK,
+			TRY_DEFAULT_DARK_PATTERN) ||
+	    fast_bool(&out->strict_dark, &fv, K_STRICT_DARK) ||
+	    fast_string(&out->remote, &fv, K_REMOTE, "origin") ||
+	    fast_string(&out->local_branches, &fv, K_LOCAL_BRANCHES, "warn"))
+		goto done;
+	lb = out->local_branches;
+	if (strcmp(lb, "warn") && strcmp(lb, "deny") && strcmp(lb, "allow"))
+		goto done;
+	if (fast_string(&out->journal, &fv, K_JOURNAL, NULL) ||
+	    (out->journal && !*out->journal))
+		goto done;
+	fast_multi(&out->webhooks, &fv, K_WEBHOOK);
+	if (fast_string(&out->webhook_secret_file, &fv, K_SECRET, NULL))
+		goto done;
+	fast_multi(&out->holders, &fv, K_HOLDERS);
+	if (fast_int(&out->webhook_timeout, &fv, K_WEBHOOK_TIMEOUT,
+		     TRY_DEFAULT_WEBHOOK_TIMEOUT, 1, 600))
+		goto done;
+	ret = 0;
+done:
+	for (i = 0; i < FAST_NKEYS; i++)
+		try_strlist_release(&fv.v[i]);
+	try_buf_release(&ref);
+	return ret;
 }

@@ -57,6 +57,18 @@ int try_config_load(struct try_config *out, git_repository *repo);
 int try_config_load_from(struct try_config *out, git_config *cfg,
 			 git_repository *repo);
 
+/*
+ * The same without libgit2, for hooks that run on every commit: reads the
+ * configuration layers with try_gitfast_config_read() for the repository
+ * whose shared git directory is `commondir` (ending in '/'), which must
+ * not be bare.  Returns 0 with `out` filled exactly as try_config_load()
+ * would, or TRY_GITFAST_FALLBACK when it cannot be sure: a value it does
+ * not certainly accept (the libgit2 path then gives git's answer or the
+ * error message), includes, core.bare set.  `out` must be released either
+ * way.  $GIT_CONFIG_PARAMETERS is ignored, as libgit2 ignores it.
+ */
+int try_config_load_fast(struct try_config *out, const char *commondir);
+
 void try_config_release(struct try_config *cfg);
 
 /*

@@ -55,7 +55,7 @@ typedef int (*try_gitfast_config_fn)(const char *key, const char *value,
 
 /*
  * Parses one file in git's configuration syntax, calling `fn` for every
- * variable in order.  Returns 0, `fn`'s non-zero return, or
+ * variable in order (`fn` may be NULL: only the checks).  Returns 0, `fn`'s non-zero return, or
  * TRY_GITFAST_FALLBACK for what it leaves to libgit2: a syntax error,
  * [include] and [includeIf], extensions.* set, core.worktree, a repository
  * format version other than 0 or 1.
