@@ -320,10 +320,14 @@ static int to_lower(int c)
 	return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
-/* The value after '=' (config.c, parse_value); -1 on a syntax error. */
+/*
+ * The value after '=' (config.c, parse_value); -1 on a syntax error, and
+ * where git and libgit2 disagree: git turns a tab between words into a
+ * space, libgit2 keeps it.
+ */
 static int cfg_value(struct cfgp *c, struct try_buf *val)
 {
-	int quote = 0, comment = 0;
+	int quote = 0, comment = 0, odd_space = 0;
 	size_t space = 0;
 
 	try_buf_reset(val);
@@ -335,14 +339,18 @@ static int cfg_value(struct cfgp *c, struct try_buf *val)
 		if (comment)
 			continue;
 		if (is_space(ch) && !quote) {
-			if (val->len)
+			if (val->len) {
 				space++;
+				odd_space |= ch != ' ';
+			}
 			continue;
 		}
 		if (!quote && (ch == ';' || ch == '#')) {
 			comment = 1;
 			continue;
 		}
+		if (space && odd_space)
+			return -1;
 		for (; space; space--)
 			try_buf_addch(val, ' ');
 		if (ch == '\\') {
