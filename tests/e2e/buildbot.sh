@@ -169,12 +169,12 @@ bb_start() {
 bb_stop() {
 	local pid
 	for pid in $_bb_worker_pid $_bb_master_pid; do
-		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+		kill -TERM "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
 	done
 	for pid in $_bb_worker_pid $_bb_master_pid; do
 		# twistd shuts down cleanly within a second or two; then force
 		_bb_wait 10 "! kill -0 $pid" ||
-			kill -KILL -- "-$pid" 2>/dev/null
+			kill -KILL "-$pid" 2>/dev/null
 	done
 	_bb_worker_pid= _bb_master_pid=
 	return 0
