@@ -13,6 +13,7 @@
 #include "libtry/ci_local.h"
 #include "libtry/config.h"
 #include "libtry/error.h"
+#include "libtry/http.h"
 #include "libtry/patch.h"
 #include "libtry/repo.h"
 #include "libtry/report.h"
@@ -491,9 +492,12 @@ static void describe(FILE *f, const struct try *t, const struct options *o)
 		try_buf_addf(&b, "command:  %s (in a temporary worktree at "
 			     "the base)\n", t->ci.command);
 	} else {
+		/* never a password written in try.url */
+		char *url = t->ci.url ? try_http_url_display(t->ci.url) : NULL;
 		try_buf_adds(&b, "url:      ");
-		add_safe(&b, t->ci.url ? t->ci.url : "(try.url not set)", 500);
+		add_safe(&b, url ? url : "(try.url not set)", 500);
 		try_buf_addch(&b, '\n');
+		free(url);
 		if (!strcmp(t->backend->name, "buildbot")) {
 			try_buf_addf(&b, "send:     POST api/v2/forceschedulers/"
 				     "%s (force: patch_body, patch_level 1, "
@@ -529,11 +533,13 @@ static void describe(FILE *f, const struct try *t, const struct options *o)
 static int dry_run(const struct try *t, const struct options *o)
 {
 	if (o->json) {
+		char *url = t->backend && t->ci.url ?
+			try_http_url_display(t->ci.url) : NULL;
 		json_t *j = json_pack("{s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 				      "dry_run", 1,
 				      "backend", jtext(t->backend ?
 						       t->backend->name : "local"),
-				      "url", jtext(t->backend ? t->ci.url : NULL),
+				      "url", jtext(url),
 				      "base", jtext(t->base_hex),
 				      "branch", jtext(t->cfg.trunk_branch),
 				      "id", jtext(t->id),
@@ -547,6 +553,7 @@ static int dry_run(const struct try *t, const struct options *o)
 		if (dump)
 			printf("%s\n", dump);
 		free(dump);
+		free(url);
 		json_decref(j);
 		return EXIT_PASSED;
 	}

@@ -31,8 +31,11 @@ struct bb_job {
 
 struct bb_state {
 	char *base;            /* try.url, ending in '/' */
+	char *web;             /* the same without credentials, for people */
 	char *user, *password;
 	int have_credentials;  /* asked for them already */
+	int login_steps;       /* bb_login() steps tried */
+	char *cookie;          /* Buildbot's session after a login */
 	long connect_timeout_ms, timeout_ms;
 	int verbose;
 	long last_status;      /* HTTP status of the last answer */
@@ -48,7 +51,9 @@ static void bb_free(void *p)
 	if (!st)
 		return;
 	free(st->base);
+	free(st->web);
 	free(st->user);
+	free(st->cookie);
 	if (st->password) {
 		memset(st->password, 0, strlen(st->password));
 		free(st->password);
@@ -59,34 +64,90 @@ static void bb_free(void *p)
 }
 
 /*
+ * Logs in, step `step` (1 or 2).  Buildbot's REST API does not look at
+ * credentials itself: it trusts a session cookie.  Step 1 asks for the web
+ * page with the credentials: behind a reverse proxy that authenticates
+ * (Buildbot's RemoteUserAuth), the page's answer carries a session for the
+ * user.  Step 2 is Buildbot's own login (auth/login, for UserPasswordAuth
+ * and HTPasswdAuth); it answers with a redirect, and the session cookie
+ * comes only if the HTTP layer keeps cookies of redirects.
+ */
+static int bb_login(struct bb_state *st, int step)
+{
+	struct try_http_response res = TRY_HTTP_RESPONSE_INIT;
+	struct try_http_header headers[2] = { { NULL, NULL }, { NULL, NULL } };
+	struct try_http_request req;
+	struct try_buf url = TRY_BUF_INIT;
+	char *cookie;
+	int ret = -1;
+
+	try_buf_addf(&url, "%s%s", st->base, step == 1 ? "" : "auth/login");
+	if (st->cookie)
+		headers[0] = (struct try_http_header){ "Cookie", st->cookie };
+	memset(&req, 0, sizeof(req));
+	req.method = "GET";
+	req.url = url.ptr;
+	req.headers = headers;
+	req.user = st->user;
+	req.password = st->password;
+	req.connect_timeout_ms = st->connect_timeout_ms;
+	req.timeout_ms = st->timeout_ms;
+	req.verbose = st->verbose;
+	req.what = "buildbot";
+	if (try_http_perform(&res, &req) < 0)
+		goto done;
+	if (res.status >= 400) {
+		try_http_error_status("buildbot", &res);
+		try_error_set("%s (logging in as '%s' with the credentials "
+			      "from 'git credential fill' or TRY_TOKEN)",
+			      try_error_last(), st->user ? st->user : "");
+		goto done;
+	}
+	cookie = try_http_cookies(&res);
+	if (cookie) {
+		free(st->cookie);
+		st->cookie = cookie;
+	}
+	ret = 0;
+done:
+	try_http_response_release(&res);
+	try_buf_release(&url);
+	return ret;
+}
+
+/*
  * One request to the REST API at `path` (below api/v2/); `res` gets the
- * answer when it is a 200.  Asks for credentials once, when Buildbot
- * answers 401 or 403 without them.  -1 with a message otherwise.
+ * answer when it is a 200.  A 401 or 403 makes it ask for credentials
+ * (once) and send them, then log in (bb_login's steps, once each) and try
+ * again.  -1 with a message otherwise.
  */
 static int bb_request(struct try_http_response *res, struct bb_state *st,
 		      const char *method, const char *path, const char *body,
 		      size_t body_len)
 {
-	static const struct try_http_header json_headers[] = {
-		{ "Content-Type", "application/json" },
-		{ "Accept", "application/json" },
-		{ NULL, NULL },
-	};
-	static const struct try_http_header get_headers[] = {
-		{ "Accept", "application/json" },
-		{ NULL, NULL },
-	};
+	struct try_http_header headers[4];
 	struct try_http_request req;
 	struct try_buf url = TRY_BUF_INIT;
 	json_error_t jerr;
+	size_t nh;
 	int ret = -1;
 
 	try_buf_addf(&url, "%sapi/v2/%s", st->base, path);
 	for (;;) {
+		nh = 0;
+		headers[nh++] = (struct try_http_header){ "Accept",
+							  "application/json" };
+		if (body)
+			headers[nh++] = (struct try_http_header){
+				"Content-Type", "application/json" };
+		if (st->cookie)
+			headers[nh++] = (struct try_http_header){
+				"Cookie", st->cookie };
+		headers[nh] = (struct try_http_header){ NULL, NULL };
 		memset(&req, 0, sizeof(req));
 		req.method = method;
 		req.url = url.ptr;
-		req.headers = body ? json_headers : get_headers;
+		req.headers = headers;
 		req.body = body;
 		req.body_len = body_len;
 		req.user = st->user;
@@ -99,22 +160,37 @@ static int bb_request(struct try_http_response *res, struct bb_state *st,
 		if (try_http_perform(res, &req) < 0)
 			goto done;
 		st->last_status = res->status;
-		if ((res->status == 401 || res->status == 403) &&
-		    !st->have_credentials) {
+		if (res->status != 401 && res->status != 403)
+			break;
+		if (!st->have_credentials) {
 			st->have_credentials = 1;
 			if (try_http_credentials(&st->user, &st->password,
 						 st->base) < 0)
 				goto done;
 			if (st->user || st->password)
 				continue;
+			break;
+		}
+		if (!st->user && !st->password)
+			break;
+		if (st->login_steps < 2) {
+			if (bb_login(st, ++st->login_steps) < 0)
+				goto done;
+			continue;
 		}
 		break;
 	}
 	if (res->status == 401 || res->status == 403) {
 		try_http_error_status("buildbot", res);
-		try_error_set("%s (credentials come from 'git credential "
-			      "fill' for %s, or TRY_TOKEN)", try_error_last(),
-			      st->base);
+		if (!st->user && !st->password)
+			try_error_set("%s (no credentials: 'git credential "
+				      "fill' knows none for %s, and TRY_TOKEN "
+				      "is not set)", try_error_last(), st->web);
+		else
+			try_error_set("%s (as '%s'; Buildbot's REST API needs "
+				      "a reverse proxy that authenticates, see "
+				      "contrib/buildbot/master.cfg)",
+				      try_error_last(), st->user ? st->user : "");
 		goto done;
 	}
 	if (res->status != 200) {
@@ -184,7 +260,7 @@ static void build_url(struct try_ci_job *job, const struct bb_state *st,
 {
 	struct try_buf url = TRY_BUF_INIT;
 
-	try_buf_addf(&url, "%s#/builders/%lld/builds/%lld", st->base,
+	try_buf_addf(&url, "%s#/builders/%lld/builds/%lld", st->web,
 		     jint(build, "builderid", 0), jint(build, "number", 0));
 	try_ci_set(&job->url, url.ptr);
 	try_buf_release(&url);
@@ -437,13 +513,13 @@ static int check_scheduler(struct bb_state *st,
 	if (bb_call(&answer, st, "GET", path.ptr, NULL, 0) < 0) {
 		if (st->last_status == 404)
 			try_error_set("buildbot: no force scheduler '%s' at %s "
-				      "(try.scheduler)", name, st->base);
+				      "(try.scheduler)", name, st->web);
 		goto done;
 	}
 	sched = first(answer, "forceschedulers");
 	if (!sched) {
 		try_error_set("buildbot: no force scheduler '%s' at %s "
-			      "(try.scheduler)", name, st->base);
+			      "(try.scheduler)", name, st->web);
 		goto done;
 	}
 	if (json_is_false(json_object_get(sched, "enabled"))) {
@@ -518,6 +594,15 @@ static int bb_submit(void **state, const struct try_ci_settings *s,
 	if (url.ptr[url.len - 1] != '/')
 		try_buf_addch(&url, '/');
 	st->base = try_buf_detach(&url);
+	{
+		/* never a password in a URL we print */
+		char *shown = try_http_url_display(st->base);
+		try_buf_adds(&url, shown);
+		free(shown);
+		if (!url.len || url.ptr[url.len - 1] != '/')
+			try_buf_addch(&url, '/');
+		st->web = try_buf_detach(&url);
+	}
 	st->connect_timeout_ms = s->connect_timeout_ms;
 	st->timeout_ms = s->timeout_ms;
 	st->verbose = s->verbose;
@@ -617,7 +702,7 @@ static int bb_submit(void **state, const struct try_ci_settings *s,
 		job = try_ci_result_add(res, name);
 		json_decref(builder);
 		try_buf_reset(&path);
-		try_buf_addf(&path, "%s#/buildrequests/%lld", st->base,
+		try_buf_addf(&path, "%s#/buildrequests/%lld", st->web,
 			     st->jobs[i].brid);
 		try_ci_set(&job->url, path.ptr);
 	}

@@ -12,6 +12,13 @@
 #                   seconds (60) with the logs shown.  Both are stopped at
 #                   exit (at_exit).
 #   bb_stop         stop them now (idempotent)
+#   bb_proxy_start <user> <password>
+#                   an nginx reverse proxy in front of the master that asks
+#                   for basic credentials and passes the user name in the
+#                   X-Remote-User header (start the master with
+#                   TRY_BB_REMOTE_USER=X-Remote-User and TRY_BB_USERS=<user>);
+#                   exports BB_PROXY_URL (http://127.0.0.1:PORT/); stopped by
+#                   bb_stop
 #   bb_get <path>   GET $BB_URL/api/v2/<path> to stdout
 #   bb_build_log <buildid> <step name>
 #                   the stdio log of a step of a build, to stdout
@@ -26,6 +33,8 @@
 
 BB_DIR=
 BB_URL=
+BB_PROXY_URL=
+_bb_proxy_pid=
 _bb_master_pid=
 _bb_worker_pid=
 BB_PYTHON=/usr/bin/python3
@@ -166,16 +175,75 @@ bb_start() {
 	export BB_URL BB_DIR
 }
 
+bb_proxy_start() {
+	local port i user_line
+	[ -n "$BB_URL" ] || {
+		echo "bb_proxy_start: start the master first" >&2
+		return 1
+	}
+	mkdir -p "$BB_DIR/proxy/tmp" || return 1
+	printf '%s:%s\n' "$1" "$(openssl passwd -apr1 "$2")" \
+		>"$BB_DIR/proxy/htpasswd" || return 1
+	# nginx's workers run as the configured user; as root keep root
+	user_line=
+	[ "$(id -u)" = 0 ] && user_line="user root;"
+	for i in 1 2 3; do
+		port=$(free_port) || return 1
+		cat >"$BB_DIR/proxy/nginx.conf" <<-EOF
+		$user_line
+		daemon off;
+		worker_processes 1;
+		pid $BB_DIR/proxy/nginx.pid;
+		error_log $BB_DIR/proxy/error.log info;
+		events { worker_connections 64; }
+		http {
+			access_log $BB_DIR/proxy/access.log;
+			client_body_temp_path $BB_DIR/proxy/tmp/body;
+			proxy_temp_path $BB_DIR/proxy/tmp/proxy;
+			fastcgi_temp_path $BB_DIR/proxy/tmp/fastcgi;
+			scgi_temp_path $BB_DIR/proxy/tmp/scgi;
+			uwsgi_temp_path $BB_DIR/proxy/tmp/uwsgi;
+			client_max_body_size 0;
+			server {
+				listen 127.0.0.1:$port;
+				location / {
+					auth_basic "buildbot";
+					auth_basic_user_file $BB_DIR/proxy/htpasswd;
+					proxy_set_header X-Remote-User \$remote_user;
+					proxy_pass ${BB_URL};
+				}
+			}
+		}
+		EOF
+		setsid /usr/sbin/nginx -p "$BB_DIR/proxy" \
+			-c "$BB_DIR/proxy/nginx.conf" -e "$BB_DIR/proxy/error.log" \
+			</dev/null >"$BB_DIR/proxy/nginx.out" 2>&1 &
+		_bb_proxy_pid=$!
+		BB_PROXY_URL="http://127.0.0.1:$port/"
+		if _bb_wait 10 'curl -s -o /dev/null --max-time 2 "$BB_PROXY_URL" ||
+			! kill -0 $_bb_proxy_pid'; then
+			kill -0 "$_bb_proxy_pid" 2>/dev/null && {
+				export BB_PROXY_URL
+				return 0
+			}
+		fi
+		_bb_proxy_pid=
+	done
+	echo "bb_proxy_start: nginx did not start" >&2
+	cat "$BB_DIR/proxy/nginx.out" "$BB_DIR/proxy/error.log" >&2 2>/dev/null
+	return 1
+}
+
 bb_stop() {
 	local pid
-	for pid in $_bb_worker_pid $_bb_master_pid; do
+	for pid in $_bb_proxy_pid $_bb_worker_pid $_bb_master_pid; do
 		kill -TERM "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
 	done
-	for pid in $_bb_worker_pid $_bb_master_pid; do
+	for pid in $_bb_proxy_pid $_bb_worker_pid $_bb_master_pid; do
 		# twistd shuts down cleanly within a second or two; then force
 		_bb_wait 10 "! kill -0 $pid" ||
 			kill -KILL "-$pid" 2>/dev/null
 	done
-	_bb_worker_pid= _bb_master_pid=
+	_bb_proxy_pid= _bb_worker_pid= _bb_master_pid=
 	return 0
 }
