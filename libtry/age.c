@@ -1587,7 +1587,8 @@ static void scan_dir(struct scan *s, struct worker *w, uint32_t d)
 		w->seen = try_xmalloc(n);
 		w->seen_alloc = n;
 	}
-	memset(w->seen, 0, n);
+	if (n)	/* seen is still NULL for a first, empty directory */
+		memset(w->seen, 0, n);
 	for (k = 0; k < n; k++) {
 		uint32_t h = name_hash(child_name(s, dir, k)) & mask;
 		while (w->hash[h])
