@@ -221,6 +221,23 @@ test_expect_success 'Ctrl-C while waiting prints the URL; the build goes on' '
 	git checkout -q check.sh
 '
 
+test_expect_success 'on a terminal: one status line updated in place, in colour' '
+	command -v script >/dev/null || { echo "no script(1)"; return 0; }
+	echo "sleep 1" >>check.sh &&
+	script -qfec "git try" /dev/null >"$O/tty" </dev/null &&
+	# the line is rewritten: carriage return, erase to the end of line
+	test "$(grep -o "$(printf "\r\033\\[K")git-try: 0:0[0-9] try " "$O/tty" |
+		wc -l)" -ge 2 &&
+	grep -q "$(printf "\033\\[33mrunning")" "$O/tty" &&
+	grep -q "$(printf "try: \033\\[32mpassed\033\\[m  ")" "$O/tty" &&
+	! grep -q "^git-try: try: running" "$O/tty" &&
+	NO_COLOR=1 script -qfec "git try" /dev/null >"$O/tty" </dev/null &&
+	grep -q "$(printf "\r\033\\[K")git-try: " "$O/tty" &&
+	! grep -q "$(printf "\033\\[3")" "$O/tty" &&
+	grep -q "try: passed  " "$O/tty" &&
+	git checkout -q check.sh
+'
+
 test_expect_success 'an unknown scheduler is a clear error' '
 	echo more >>plain.txt &&
 	git config try.scheduler nope &&
