@@ -79,7 +79,7 @@ static char comment_char(git_repository *repo)
 	git_buf v = GIT_BUF_INIT;
 	char c = '#';
 
-	if (git_repository_config_snapshot(&cfg, repo) == 0 &&
+	if (try_config_snapshot(&cfg, repo) == 0 &&
 	    git_config_get_string_buf(&v, cfg, "core.commentChar") == 0 &&
 	    v.size == 1)
 		c = v.ptr[0];

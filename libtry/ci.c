@@ -1,5 +1,6 @@
 #include "libtry/ci.h"
 #include "libtry/buf.h"
+#include "libtry/config.h"
 #include "libtry/error.h"
 
 #include <stdlib.h>
@@ -218,9 +219,8 @@ int try_ci_settings_load(struct try_ci_settings *out, git_repository *repo)
 	git_config *cfg = NULL;
 	int ret;
 
-	if (git_repository_config_snapshot(&cfg, repo) < 0) {
+	if (try_config_snapshot(&cfg, repo) < 0) {
 		memset(out, 0, sizeof(*out));
-		try_error_from_git("cannot read git config");
 		return -1;
 	}
 	ret = try_ci_settings_load_from(out, cfg);

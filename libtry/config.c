@@ -3,7 +3,9 @@
 #include "libtry/error.h"
 #include "libtry/gitfast.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 void try_strlist_add(struct try_strlist *list, const char *s)
@@ -217,14 +219,95 @@ int try_config_load_from(struct try_config *out, git_config *cfg,
 	return 0;
 }
 
+/* One `git -c` setting as config file text: [section] name = "value". */
+static int add_param(const char *key, const char *value, void *data)
+{
+	struct try_buf *text = data;
+	const char *dot = strrchr(key, '.');
+
+	if (!dot || dot == key)
+		return 0;
+	try_buf_addf(text, "[%.*s]\n\t%s", (int)(dot - key), key, dot + 1);
+	if (value) {
+		try_buf_adds(text, " = \"");
+		for (; *value; value++) {
+			switch (*value) {
+			case '"': try_buf_adds(text, "\\\""); break;
+			case '\\': try_buf_adds(text, "\\\\"); break;
+			case '\n': try_buf_adds(text, "\\n"); break;
+			case '\t': try_buf_adds(text, "\\t"); break;
+			default: try_buf_addch(text, *value);
+			}
+		}
+		try_buf_addch(text, '"');
+	}
+	try_buf_addch(text, '\n');
+	return 0;
+}
+
+/*
+ * libgit2 has no public in-memory configuration: the settings go through a
+ * temporary file, added once as the highest level of the repository's
+ * configuration; libgit2 keeps what it parsed after the file is gone.
+ */
+static int add_command_line(git_repository *repo)
+{
+	static const git_repository *done;
+	struct try_buf text = TRY_BUF_INIT;
+	char path[] = "/tmp/try-config.XXXXXX";
+	git_config *live = NULL;
+	int fd = -1, ret = -1;
+
+	if (done == repo)
+		return 0;
+	if (try_gitfast_config_parameters(add_param, &text) < 0)
+		goto done;
+	if (!text.len) {
+		ret = 0;
+		goto done;
+	}
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, text.ptr, text.len) != (ssize_t)text.len) {
+		try_error_set("cannot apply git -c settings: %s", strerror(errno));
+		goto done;
+	}
+	if (git_repository_config(&live, repo) < 0 ||
+	    git_config_add_file_ondisk(live, path, GIT_CONFIG_LEVEL_APP, repo,
+				       0) < 0) {
+		try_error_from_git("cannot apply git -c settings");
+		goto done;
+	}
+	done = repo;
+	ret = 0;
+done:
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+	}
+	git_config_free(live);
+	try_buf_release(&text);
+	return ret;
+}
+
+int try_config_snapshot(git_config **out, git_repository *repo)
+{
+	*out = NULL;
+	if (getenv("GIT_CONFIG_PARAMETERS") && add_command_line(repo) < 0)
+		return -1;
+	if (git_repository_config_snapshot(out, repo) < 0) {
+		try_error_from_git("cannot read git config");
+		return -1;
+	}
+	return 0;
+}
+
 int try_config_load(struct try_config *out, git_repository *repo)
 {
 	git_config *cfg = NULL;
 	int ret;
 
-	if (git_repository_config_snapshot(&cfg, repo) < 0) {
+	if (try_config_snapshot(&cfg, repo) < 0) {
 		memset(out, 0, sizeof(*out));
-		try_error_from_git("cannot read git config");
 		return -1;
 	}
 	ret = try_config_load_from(out, cfg, repo);
@@ -375,6 +458,9 @@ int try_config_load_fast(struct try_config *out, const char *commondir)
 
 	memset(out, 0, sizeof(*out));
 	memset(&fv, 0, sizeof(fv));
+	/* `git -c` settings: try_config_snapshot() applies them */
+	if (getenv("GIT_CONFIG_PARAMETERS"))
+		goto done;
 	if (try_gitfast_config_read(commondir, fast_cb, &fv))
 		goto done;
 	if (fast_last(&fv, K_BARE) && (fast_bool(&bare, &fv, K_BARE) || bare))

@@ -47,6 +47,13 @@ struct try_config {
 #define TRY_DEFAULT_WEBHOOK_TIMEOUT 5
 
 /*
+ * A snapshot of `repo`'s configuration as git would read it for a command,
+ * with `git -c key=value` settings ($GIT_CONFIG_PARAMETERS, which libgit2
+ * 1.5 ignores) on top.  The caller frees `*out`.  -1 with a message.
+ */
+int try_config_snapshot(git_config **out, git_repository *repo);
+
+/*
  * Fills `out` from `repo`'s configuration snapshot.  Returns 0, or -1 with
  * an error message naming the key when a value is invalid or the
  * configuration cannot be read.  `out` must be released either way.
@@ -65,7 +72,8 @@ int try_config_load_from(struct try_config *out, git_config *cfg,
  * would, or TRY_GITFAST_FALLBACK when it cannot be sure: a value it does
  * not certainly accept (the libgit2 path then gives git's answer or the
  * error message), includes, core.bare set.  `out` must be released either
- * way.  $GIT_CONFIG_PARAMETERS is ignored, as libgit2 ignores it.
+ * way, also when $GIT_CONFIG_PARAMETERS is set (try_config_snapshot()
+ * applies it).
  */
 int try_config_load_fast(struct try_config *out, const char *commondir);
 

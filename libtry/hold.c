@@ -1,5 +1,6 @@
 #include "libtry/hold.h"
 #include "libtry/buf.h"
+#include "libtry/config.h"
 #include "libtry/error.h"
 #include "libtry/report.h"
 
@@ -308,7 +309,7 @@ static char *config_string(git_repository *repo, const char *key)
 	git_buf value = GIT_BUF_INIT;
 	char *ret = NULL;
 
-	if (repo && git_repository_config_snapshot(&cfg, repo) == 0 &&
+	if (repo && try_config_snapshot(&cfg, repo) == 0 &&
 	    git_config_get_string_buf(&value, cfg, key) == 0 && *value.ptr)
 		ret = try_xstrdup(value.ptr);
 	git_error_clear();

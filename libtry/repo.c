@@ -1,5 +1,6 @@
 #include "libtry/repo.h"
 #include "libtry/buf.h"
+#include "libtry/config.h"
 #include "libtry/error.h"
 
 #include <stdlib.h>
@@ -134,10 +135,8 @@ int try_repo_hooks_dir(char **out, git_repository *repo)
 	int error, ret = -1;
 
 	*out = NULL;
-	if (git_repository_config_snapshot(&cfg, repo) < 0) {
-		try_error_from_git("cannot read git config");
+	if (try_config_snapshot(&cfg, repo) < 0)
 		return -1;
-	}
 	error = git_config_get_path(&value, cfg, "core.hooksPath");
 	if (error == 0 && value.size) {
 		if (value.ptr[0] == '/') {

@@ -222,4 +222,14 @@ test_expect_success 'outside a repository: exit 128' '
 	test ! -s out
 '
 
+test_expect_success 'git -c settings apply, as for any git command' '
+	(cd dev && test_commit "flags only" flags/x.json &&
+	 git lanes HEAD~1..HEAD >../plain &&
+	 git -c lanes.darkPattern="^flags" lanes HEAD~1..HEAD >../dashc &&
+	 test_must_fail git -c trunk.timeout=0 lanes HEAD~1..HEAD 2>../err) &&
+	test_grep "^CONFIG: only config changes" plain &&
+	test_grep "^CODE: code changes" dashc &&
+	test_grep "trunk.timeout: 0 is not a number of seconds" err
+'
+
 test_done

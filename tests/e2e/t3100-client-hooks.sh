@@ -114,6 +114,13 @@ test_expect_success 'pre-commit refuses with trunk.localBranches=deny' '
 	git -C dev config --unset trunk.localBranches
 '
 
+test_expect_success 'pre-commit honours git -c' '
+	(cd dev && echo t4 >src/t.c && git add src &&
+	 test_must_fail git -c trunk.localBranches=deny commit -m "refused by -c" >../out 2>&1) &&
+	test_grep "pre-commit: refused: committing on branch" out &&
+	git -C dev reset -q --hard
+'
+
 test_expect_success 'pre-commit: a bad setting is an error that names the key' '
 	git -C dev config trunk.localBranches sometimes &&
 	(cd dev && echo t3 >src/t.c && git add src &&
