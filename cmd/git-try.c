@@ -246,6 +246,7 @@ struct try {
 	git_oid base;
 	char base_hex[GIT_OID_HEXSZ + 1];
 	char *base_label;
+	const char *backend_name;  /* NULL until known */
 	struct try_buf patch;
 	char *id;
 	char *author;
@@ -262,10 +263,9 @@ static void print_json(const struct try *t, const struct try_ci_result *res,
 
 	json_object_set_new(o, "result", json_string(result));
 	json_object_set_new(o, "exit_code", json_integer(code));
-	json_object_set_new(o, "backend", jtext(t->backend ? t->backend->name
-							    : "local"));
+	json_object_set_new(o, "backend", jtext(t->backend_name));
 	json_object_set_new(o, "id", jtext(t->id));
-	json_object_set_new(o, "base", jtext(t->base_hex));
+	json_object_set_new(o, "base", jtext(*t->base_hex ? t->base_hex : NULL));
 	json_object_set_new(o, "branch", jtext(t->cfg.trunk_branch));
 	json_object_set_new(o, "files",
 			    json_integer((json_int_t)try_patch_count_files(
@@ -820,19 +820,20 @@ static int run(struct try *t, const struct options *o)
 	const char *backend;
 
 	if (try_repo_open(&t->repo, NULL, 0) < 0)
-		return fail(o, NULL, NULL, NULL);
+		return fail(o, t, NULL, NULL);
 	if (git_repository_is_bare(t->repo)) {
 		try_error_set("a try needs a working tree; this repository "
 			      "is bare");
-		return fail(o, NULL, NULL, NULL);
+		return fail(o, t, NULL, NULL);
 	}
 	if (try_config_load(&t->cfg, t->repo) < 0 ||
 	    try_ci_settings_load(&t->ci, t->repo) < 0)
-		return fail(o, NULL, NULL, "bad configuration");
+		return fail(o, t, NULL, "bad configuration");
 	if (o->command)
 		try_ci_set(&t->ci.command, o->command);
 	backend = o->backend ? o->backend : t->ci.backend;
 	if (strcmp(backend, "local")) {
+		t->backend_name = backend;
 		t->backend = try_ci_backend_find(backend);
 		if (!t->backend)
 			return usage_error("unknown backend '%s' (local, "
@@ -841,10 +842,12 @@ static int run(struct try *t, const struct options *o)
 	} else if (o->no_wait) {
 		return usage_error("%s", "--no-wait needs a CI backend: the "
 				   "local backend has nothing to follow");
+	} else {
+		t->backend_name = "local";
 	}
 
 	if (try_patch_base(&t->base, t->repo, &t->cfg, o->base) < 0)
-		return fail(o, NULL, NULL, NULL);
+		return fail(o, t, NULL, NULL);
 	git_oid_tostr(t->base_hex, sizeof(t->base_hex), &t->base);
 	{
 		struct try_buf l = TRY_BUF_INIT;
@@ -859,20 +862,20 @@ static int run(struct try *t, const struct options *o)
 	if (t->backend &&
 	    try_patch_base_on_remote(t->repo, &t->base, t->cfg.remote,
 				     t->cfg.trunk_branch) < 0)
-		return fail(o, NULL, NULL, NULL);
+		return fail(o, t, NULL, NULL);
 
 	po.flags = o->patch_flags;
 	po.paths = o->paths;
 	po.npaths = o->npaths;
 	if (try_patch_create(&t->patch, t->repo, &t->base, &po) < 0)
-		return fail(o, NULL, NULL, "cannot make the patch");
+		return fail(o, t, NULL, "cannot make the patch");
 	if (!t->patch.len && !o->allow_empty) {
 		try_error_set("nothing to try: no changes against %.12s%s "
 			      "(--allow-empty tries the base as it is)",
 			      t->base_hex, o->patch_flags & TRY_PATCH_UNTRACKED
 			      ? "" : "; new files need --untracked or "
 			      "'git add'");
-		return fail(o, NULL, NULL, NULL);
+		return fail(o, t, NULL, NULL);
 	}
 
 	t->id = make_id();

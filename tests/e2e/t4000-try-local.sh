@@ -106,6 +106,16 @@ test_expect_success 'nothing to try is refused, --allow-empty runs anyway' '
 	head=$(git rev-parse --short=12 HEAD) &&
 	test_exit_code 128 git try --base HEAD >"$O/out" 2>"$O/err" &&
 	test_grep "nothing to try: no changes against $head; new files need --untracked or .git add. (--allow-empty tries the base as it is)" "$O/err" &&
+	test_exit_code 128 git try --json --base HEAD >"$O/out" 2>"$O/err" &&
+	/usr/bin/python3 - "$O/out" <<-\EOF &&
+	import json, sys
+	r = json.load(open(sys.argv[1]))
+	assert r["result"] == "error" and r["exit_code"] == 128, r
+	assert r["error"].startswith("nothing to try"), r
+	assert r["backend"] == "local" and r["jobs"] == [], r
+	EOF
+	(cd "$TRASH" && test_exit_code 128 git try --json >"$O/out" 2>"$O/err") &&
+	grep -q "\"error\":\"not a git repository" "$O/out" &&
 	git try --base HEAD --allow-empty --command true >"$O/out" 2>"$O/err" &&
 	test_grep "^local: passed$" "$O/out" &&
 	test_grep "0 files against $head (HEAD)" "$O/err"
