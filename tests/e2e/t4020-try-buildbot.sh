@@ -226,7 +226,7 @@ test_expect_success 'on a terminal: one status line updated in place, in colour'
 	echo "sleep 1" >>check.sh &&
 	script -qfec "git try" /dev/null >"$O/tty" </dev/null &&
 	# the line is rewritten: carriage return, erase to the end of line
-	test "$(grep -o "$(printf "\r\033\\[K")git-try: 0:0[0-9] try " "$O/tty" |
+	test "$(grep -o "$(printf "\r\033\\[K")git-try: 0:0[0-9] " "$O/tty" |
 		wc -l)" -ge 2 &&
 	grep -q "$(printf "\033\\[33mrunning")" "$O/tty" &&
 	grep -q "$(printf "try: \033\\[32mpassed\033\\[m  ")" "$O/tty" &&
