@@ -3,6 +3,7 @@
  *
  * Exit codes: 0 done, 128 failure, 129 usage.
  */
+#include "libtry/age.h"
 #include "libtry/buf.h"
 #include "libtry/config.h"
 #include "libtry/error.h"
@@ -179,6 +180,28 @@ static int do_status(git_repository *repo, const char *hooks_dir,
 	for (i = 0; i < cfg.config_globs.nr; i++)
 		printf("  lanes.config       %s\n", cfg.config_globs.items[i]);
 	printf("  lanes.darkPattern  %s\n", cfg.dark_pattern);
+	if (!git_repository_is_bare(repo)) {
+		struct try_age age = TRY_AGE_INIT;
+		struct try_buf b = TRY_BUF_INIT;
+
+		printf("client:\n  trunk.localBranches %s\n  lanes.strictDark   %s\n",
+		       cfg.local_branches, cfg.strict_dark ? "true" : "false");
+		if (try_age_measure_repo(&age, repo, TRY_AGE_NO_RECORD) < 0) {
+			try_age_release(&age);
+			rc = die_error();
+			goto done;
+		}
+		if (!age.changed) {
+			try_buf_adds(&b, "clean");
+		} else {
+			try_age_format_duration(&b, age.age);
+			try_buf_addf(&b, " (%s): %s", try_age_level_name(age.level),
+				     try_age_level_advice(age.level));
+		}
+		printf("commit-age:\n  %s\n", b.ptr);
+		try_buf_release(&b);
+		try_age_release(&age);
+	}
 done:
 	try_config_release(&cfg);
 	return rc;

@@ -249,7 +249,12 @@ test_expect_success 'git trunk status shows hooks and settings' '
 	(cd dev && git trunk status >../out) &&
 	test_grep "pre-push *installed" out &&
 	test_grep "lanes.config *config/\*\*" out &&
-	test_grep "trunk.branch *main" out
+	test_grep "trunk.branch *main" out &&
+	test_grep "trunk.localBranches *warn" out &&
+	(cd dev && echo w >waiting.c && touch -d "70 minutes ago" waiting.c &&
+	 git trunk status >../out && rm waiting.c) &&
+	test_grep "^commit-age:" out &&
+	test_grep "^  1h1[0-9]m (uncomfortable): " out
 '
 
 test_done
