@@ -43,11 +43,11 @@ enum exit_code {
 static const char usage_text[] =
 	"usage: git try [<options>] [--] [<pathspec>...]\n"
 	"\n"
-	"Runs the tests on the working copy's changes against the trunk before\n"
-	"they are committed: the changes of tracked files (index and working\n"
-	"tree) against the merge-base of HEAD and <try.remote>/<trunk.branch>\n"
-	"go as a git binary patch to the backend, which applies them to that\n"
-	"base and runs the tests.\n"
+	"Runs the tests on the working copy's changes before they are\n"
+	"committed: the changes of tracked files (index and working tree)\n"
+	"against the merge-base of HEAD and <try.remote>/<trunk.branch> go as\n"
+	"a git binary patch to the backend, which applies them to that base\n"
+	"and runs the tests.\n"
 	"\n"
 	"    --staged            the index only, not the working tree\n"
 	"    --untracked         also untracked files that are not ignored\n"
@@ -265,7 +265,8 @@ static void print_json(const struct try *t, const struct try_ci_result *res,
 	json_object_set_new(o, "exit_code", json_integer(code));
 	json_object_set_new(o, "backend", jtext(t->backend_name));
 	json_object_set_new(o, "id", jtext(t->id));
-	json_object_set_new(o, "base", jtext(*t->base_hex ? t->base_hex : NULL));
+	json_object_set_new(o, "base",
+			    jtext(*t->base_hex ? t->base_hex : NULL));
 	json_object_set_new(o, "branch", jtext(t->cfg.trunk_branch));
 	json_object_set_new(o, "files",
 			    json_integer((json_int_t)try_patch_count_files(
@@ -499,10 +500,10 @@ static void describe(FILE *f, const struct try *t, const struct options *o)
 		try_buf_addch(&b, '\n');
 		free(url);
 		if (!strcmp(t->backend->name, "buildbot")) {
-			try_buf_addf(&b, "send:     POST api/v2/forceschedulers/"
-				     "%s (force: patch_body, patch_level 1, "
-				     "revision, branch, reason, owner)\n",
-				     t->ci.scheduler);
+			try_buf_addf(&b, "send:     POST api/v2/"
+				     "forceschedulers/%s (force: patch_body, "
+				     "patch_level 1, revision, branch, reason, "
+				     "owner)\n", t->ci.scheduler);
 			try_buf_adds(&b, "builders: ");
 			if (!t->ci.builders.nr)
 				try_buf_adds(&b, "all of the scheduler's");
@@ -535,10 +536,9 @@ static int dry_run(const struct try *t, const struct options *o)
 	if (o->json) {
 		char *url = t->backend && t->ci.url ?
 			try_http_url_display(t->ci.url) : NULL;
-		json_t *j = json_pack("{s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+		json_t *j = json_pack("{s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
 				      "dry_run", 1,
-				      "backend", jtext(t->backend ?
-						       t->backend->name : "local"),
+				      "backend", jtext(t->backend_name),
 				      "url", jtext(url),
 				      "base", jtext(t->base_hex),
 				      "branch", jtext(t->cfg.trunk_branch),
@@ -894,11 +894,9 @@ static int run(struct try *t, const struct options *o)
 		return dry_run(t, o);
 	if (!o->json) {
 		struct try_buf b = TRY_BUF_INIT;
-		try_buf_addf(&b, "git-try: %zu file%s against %.12s (%s)",
-			     try_patch_count_files(t->patch.ptr, t->patch.len),
-			     try_patch_count_files(t->patch.ptr,
-						   t->patch.len) == 1 ? "" : "s",
-			     t->base_hex, t->base_label);
+		size_t n = try_patch_count_files(t->patch.ptr, t->patch.len);
+		try_buf_addf(&b, "git-try: %zu file%s against %.12s (%s)", n,
+			     n == 1 ? "" : "s", t->base_hex, t->base_label);
 		if (t->backend)
 			try_buf_addf(&b, " to %s", t->backend->name);
 		try_buf_addch(&b, '\n');

@@ -100,7 +100,8 @@ static int bb_login(struct bb_state *st, int step)
 		try_http_error_status("buildbot", &res);
 		try_error_set("%s (logging in as '%s' with the credentials "
 			      "from 'git credential fill' or TRY_TOKEN)",
-			      try_error_last(), st->user ? st->user : "");
+			      try_error_last(),
+			      st->user ? st->user : "");
 		goto done;
 	}
 	cookie = try_http_cookies(&res);
@@ -190,7 +191,8 @@ static int bb_request(struct try_http_response *res, struct bb_state *st,
 			try_error_set("%s (as '%s'; Buildbot's REST API needs "
 				      "a reverse proxy that authenticates, see "
 				      "contrib/buildbot/master.cfg)",
-				      try_error_last(), st->user ? st->user : "");
+				      try_error_last(),
+				      st->user ? st->user : "");
 		goto done;
 	}
 	if (res->status != 200) {
@@ -347,6 +349,7 @@ static int judge_failure(struct try_ci_job *job, struct bb_state *st,
 {
 	struct try_buf path = TRY_BUF_INIT, detail = TRY_BUF_INIT;
 	json_t *steps = NULL, *step, *bad = NULL;
+	const char *name;
 	size_t i;
 	int ret = -1;
 
@@ -361,6 +364,7 @@ static int judge_failure(struct try_ci_job *job, struct bb_state *st,
 			break;
 		}
 	}
+	name = bad && jstr(bad, "name") ? jstr(bad, "name") : "?";
 	if (bad && is_apply_step(st, jstr(bad, "name")) &&
 	    results == BB_FAILURE) {
 		job->state = TRY_CI_NOT_APPLIED;
@@ -372,15 +376,13 @@ static int judge_failure(struct try_ci_job *job, struct bb_state *st,
 	} else if (results == BB_FAILURE) {
 		job->state = TRY_CI_FAILED;
 		if (bad)
-			try_buf_addf(&detail, "step '%s' failed",
-				     jstr(bad, "name") ? jstr(bad, "name") : "?");
+			try_buf_addf(&detail, "step '%s' failed", name);
 	} else {
 		job->state = TRY_CI_ERROR;
 		try_buf_adds(&detail, results == BB_EXCEPTION ?
 			     "exception" : "cancelled");
 		if (bad)
-			try_buf_addf(&detail, " in step '%s'",
-				     jstr(bad, "name") ? jstr(bad, "name") : "?");
+			try_buf_addf(&detail, " in step '%s'", name);
 	}
 	if (bad && jstr(bad, "state_string"))
 		try_buf_addf(&detail, ": %s", jstr(bad, "state_string"));
@@ -527,8 +529,8 @@ static int check_scheduler(struct bb_state *st,
 		goto done;
 	}
 	if (!has_field(json_object_get(sched, "all_fields"), "patch_body")) {
-		try_error_set("buildbot: the scheduler '%s' takes no patch: its "
-			      "codebase needs patch=util.PatchParameter() "
+		try_error_set("buildbot: the scheduler '%s' takes no patch: "
+			      "its codebase needs patch=util.PatchParameter() "
 			      "(contrib/buildbot/master.cfg)", name);
 		goto done;
 	}
@@ -546,8 +548,8 @@ static int check_scheduler(struct bb_state *st,
 					     json_is_string(n) ?
 					     json_string_value(n) : "?");
 			}
-			try_error_set("buildbot: builder '%s' (try.builders) is "
-				      "not one of scheduler '%s': %s",
+			try_error_set("buildbot: builder '%s' (try.builders) "
+				      "is not one of scheduler '%s': %s",
 				      s->builders.items[i], name, known.ptr);
 			goto done;
 		}
@@ -621,9 +623,10 @@ static int bb_submit(void **state, const struct try_ci_settings *s,
 	}
 	if (s->builders.nr) {
 		names = json_array();
-		for (i = 0; i < s->builders.nr; i++)
-			json_array_append_new(names,
-					      json_string(s->builders.items[i]));
+		for (i = 0; i < s->builders.nr; i++) {
+			const char *b = s->builders.items[i];
+			json_array_append_new(names, json_string(b));
+		}
 		json_object_set_new(params, "builderNames", names);
 	}
 	/* json_stringn refuses what is not UTF-8: the patch is made UTF-8 */

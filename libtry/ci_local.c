@@ -248,8 +248,10 @@ static void last_line(struct try_buf *out, const struct try_buf *text)
 	 * ("error: x: patch does not apply") when both are there */
 	{
 		const char *f = strstr(copy.ptr, "error: ");
-		if (f && f < p)
-			p = f, e = memchr(f, '\n', (size_t)(copy.ptr + copy.len - f));
+		if (f && f < p) {
+			p = f;
+			e = memchr(f, '\n', (size_t)(copy.ptr + copy.len - f));
+		}
 		if (!e)
 			e = copy.ptr + copy.len;
 	}

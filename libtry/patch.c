@@ -142,9 +142,12 @@ static int run(const struct run *r, const char *what)
 			if (fd == in[1]) {
 				ssize_t w = write(fd, r->in + in_off,
 						  r->in_len - in_off);
-				if (w < 0 && (errno == EAGAIN || errno == EINTR))
+				if (w < 0 &&
+				    (errno == EAGAIN || errno == EINTR))
 					continue;
-				if (w < 0 || (in_off += (size_t)w) == r->in_len) {
+				if (w >= 0)
+					in_off += (size_t)w;
+				if (w < 0 || in_off == r->in_len) {
 					/* EPIPE: git stopped reading; its
 					 * exit status tells */
 					close(in[1]);
@@ -248,7 +251,8 @@ int try_patch_base(git_oid *out, git_repository *repo,
 		goto done;
 	}
 
-	try_buf_addf(&ref, "refs/remotes/%s/%s", cfg->remote, cfg->trunk_branch);
+	try_buf_addf(&ref, "refs/remotes/%s/%s", cfg->remote,
+		     cfg->trunk_branch);
 	if (try_repo_ref_commit(&upstream, repo, ref.ptr) < 0) {
 		try_error_set("no remote-tracking branch '%s/%s' to find the "
 			      "base: run 'git fetch %s', or give --base <rev>",
@@ -428,7 +432,8 @@ static int header_path(struct try_buf *out, const char *s, size_t len)
 				case 'r': c = '\r'; break;
 				case '"': case '\\': break;
 				default:
-					if (c >= '0' && c <= '3' && i + 2 < len) {
+					if (c >= '0' && c <= '3' &&
+					    i + 2 < len) {
 						c = (c - '0') * 64 +
 						    (s[i + 1] - '0') * 8 +
 						    (s[i + 2] - '0');
@@ -574,17 +579,16 @@ static int add_as_binary(struct try_buf *out, git_repository *repo,
 	{
 		const char *me = memchr(minus, '\n', (size_t)(end - minus));
 		size_t ml = (size_t)(me - minus) - 4;
-		int dev_null_old = ml == 9 && !memcmp(minus + 4, "/dev/null", 9);
-		int dev_null_new = (size_t)(e2 - plus) - 4 == 9 &&
-			!memcmp(plus + 4, "/dev/null", 9);
+		size_t pl = (size_t)(e2 - plus) - 4;
+		int null_old = ml == 9 && !memcmp(minus + 4, "/dev/null", 9);
+		int null_new = pl == 9 && !memcmp(plus + 4, "/dev/null", 9);
 
-		if ((!dev_null_old && header_path(&oldpath, minus + 4, ml) < 0) ||
-		    (!dev_null_new &&
-		     header_path(&newpath, plus + 4, (size_t)(e2 - plus) - 4) < 0))
+		if ((!null_old && header_path(&oldpath, minus + 4, ml) < 0) ||
+		    (!null_new && header_path(&newpath, plus + 4, pl) < 0))
 			goto malformed;
-		if (dev_null_old)
+		if (null_old)
 			try_buf_adds(&oldpath, newpath.ptr);
-		if (dev_null_new)
+		if (null_new)
 			try_buf_adds(&newpath, oldpath.ptr);
 	}
 

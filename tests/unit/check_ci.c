@@ -104,7 +104,7 @@ START_TEST(test_bad_values_table)
 		try_error_clear();
 		ck_assert_msg(load(&s, bad_cases[i].text) < 0, "accepted: %s",
 			      bad_cases[i].text);
-		ck_assert_msg(strstr(try_error_last(), bad_cases[i].error) != NULL,
+		ck_assert_msg(strstr(try_error_last(), bad_cases[i].error),
 			      "'%s' does not name %s", try_error_last(),
 			      bad_cases[i].error);
 		try_ci_settings_release(&s);

@@ -200,8 +200,9 @@ START_TEST(test_create_ignores_user_config)
 	try_buf_reset(&p);
 	o.flags = TRY_PATCH_UNTRACKED;
 	ck_assert_int_eq(try_patch_create(&p, repo, &base, &o), 0);
-	ck_assert_ptr_nonnull(strstr(p.ptr, "diff --git \"a/\\303\\251t\\303"
-					    "\\251\" \"b/\\303\\251t\\303\\251\""));
+	ck_assert_ptr_nonnull(strstr(p.ptr, "diff --git "
+					    "\"a/\\303\\251t\\303\\251\" "
+					    "\"b/\\303\\251t\\303\\251\""));
 	ck_assert_uint_eq(try_patch_count_files(p.ptr, p.len), 4);
 
 	/* the patch applies on the base and gives the working tree */
