@@ -74,4 +74,57 @@ run git lanes "$first..origin/main"
 step "The same for a dashboard: git lanes --json"
 run git lanes --json HEAD~1..HEAD
 
+step "Production is sick: the conductor holds the code lane"
+run git lanes hold code -m "checkout errors, INC-42"
+echo 'int main(void) { return 2; }' >src/main.c
+git commit -q -a -m "Refactor exit status"
+push origin main
+echo "(the config lane stays open: a flag can still be switched off)"
+echo '{"new_checkout": false}' >flags/checkout.json
+git commit -q -a -m "Switch the new checkout off"
+git rebase -q --onto origin/main HEAD~1 2>/dev/null  # the refactor waits
+push origin main
+echo "(a fix passes the hold with a push option)"
+echo 'int main(void) { return 0; }' >src/main.c
+git commit -q -a -m "Fix checkout errors"
+push -o lanes.fix origin main
+run git lanes release code
+run git -C ../server.git lanes log -n 3
+
+step "Developers: client hooks catch mistakes before the network"
+run git trunk install
+git switch -q -c experiment
+echo 'void beta(void) {}' >src/beta.c
+git add src/beta.c
+run git commit -q -m "Beta feature"
+push origin experiment
+git switch -q main
+git branch -q -D experiment
+git reset -q --hard origin/main
+
+cat >test.sh <<'SH'
+#!/bin/sh
+# the project's test: every C file must compile
+for f in src/*.c; do cc -fsyntax-only "$f" || exit 1; done
+echo "tests: $(ls src/*.c | wc -l) files compile"
+SH
+git add test.sh && git commit -q -m "Add the test script" 2>/dev/null &&
+git push -q origin main 2>/dev/null
+
+step "Work that waits too long: git commit-age"
+echo 'void report(void) {}' >src/report.c
+touch -d "95 minutes ago" src/report.c
+run git commit-age || :
+run git commit-age --prompt || :
+
+step "git try: the tests run on the uncommitted change, in a clean worktree"
+run git config try.command "sh test.sh"
+git add src/report.c
+run git try -m "report skeleton" || :
+echo 'void report(void) { oops }' >src/report.c
+run git try -m "broken report" || :
+rc=0; git try >/dev/null 2>&1 || rc=$?
+echo "(exit code $rc: the tests failed; the working copy is untouched)"
+run git status --short
+
 printf '\nThe scratch repositories are in %s (remove it when done).\n' "$scratch"
