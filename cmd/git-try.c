@@ -647,7 +647,24 @@ static void set_stop_message(const struct try_ci_result *res, int tty)
 struct shown {
 	enum try_ci_state *states;
 	char **urls;
+	size_t nr;
 };
+
+/* A backend may report more jobs while it runs than at the submission. */
+static void shown_grow(struct shown *sh, size_t nr)
+{
+	size_t i;
+
+	if (nr <= sh->nr)
+		return;
+	sh->states = try_xrealloc(sh->states, nr * sizeof(*sh->states));
+	sh->urls = try_xrealloc(sh->urls, nr * sizeof(*sh->urls));
+	for (i = sh->nr; i < nr; i++) {
+		sh->states[i] = (enum try_ci_state)-1;
+		sh->urls[i] = NULL;
+	}
+	sh->nr = nr;
+}
 
 /* Plain progress lines: one per job whose state or URL changed. */
 static void show_changes(struct shown *sh, const struct try_ci_result *res)
@@ -655,6 +672,7 @@ static void show_changes(struct shown *sh, const struct try_ci_result *res)
 	struct try_buf b = TRY_BUF_INIT;
 	size_t i;
 
+	shown_grow(sh, res->nr);
 	for (i = 0; i < res->nr; i++) {
 		const struct try_ci_job *j = &res->jobs[i];
 		int url_changed = (j->url != NULL) != (sh->urls[i] != NULL) ||
@@ -701,7 +719,7 @@ static int curl_ready;
 static int run_remote(struct try *t, const struct options *o)
 {
 	struct try_ci_result res = TRY_CI_RESULT_INIT;
-	struct shown sh = { NULL, NULL };
+	struct shown sh = { NULL, NULL, 0 };
 	void *state = NULL;
 	int tty = isatty(2), colour = use_colour(2);
 	int64_t start;
@@ -740,10 +758,7 @@ static int run_remote(struct try *t, const struct options *o)
 		goto done;
 	}
 
-	sh.states = try_xcalloc(res.nr + 1, sizeof(*sh.states));
-	sh.urls = try_xcalloc(res.nr + 1, sizeof(*sh.urls));
-	for (i = 0; i < res.nr; i++)
-		sh.states[i] = (enum try_ci_state)-1;
+	shown_grow(&sh, res.nr);
 	set_stop_message(&res, tty);
 	catch_signals(PHASE_WAIT);
 	for (;;) {
@@ -806,7 +821,7 @@ done:
 	phase = PHASE_OTHER;
 	if (state)
 		t->backend->free_state(state);
-	for (i = 0; sh.urls && i < res.nr; i++)
+	for (i = 0; i < sh.nr; i++)
 		free(sh.urls[i]);
 	free(sh.urls);
 	free(sh.states);

@@ -153,6 +153,16 @@ test_expect_success 'several jobs: each one reported, the worst decides' '
 	test_cmp expect out
 '
 
+test_expect_success 'jobs the receiver names only after the submission' '
+	ci_start late --jobs a,b,c,d,e --late-jobs --absolute-status &&
+	Q=$(port late) &&
+	test_exit_code 0 try_with try.url=http://127.0.0.1:$Q/try -- \
+		>out 2>err &&
+	test_line_count=$(wc -l <out) &&
+	test "$test_line_count" = 5 &&
+	test_grep "^e: passed  http://127.0.0.1:$Q/builds/" out
+'
+
 test_expect_success 'a wrong secret: HTTP 401 in the receiver words, asked once, 128' '
 	echo "not the secret" >"$HOME/wrong.secret" &&
 	before=$(requests ci POST /try) &&
