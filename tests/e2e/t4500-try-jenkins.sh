@@ -22,7 +22,7 @@ git add . && git commit -q -m base && git push -q origin main
 BASE=$(git rev-parse HEAD)
 export TRY_REPO="$TRASH/server.git"
 
-# The Jenkins job: what its shell step would be (docs-http-backends.md).
+# The Jenkins job: what its shell step would be (README.md ("`jenkins` and `webhook`: over HTTP")).
 # CHECKOUT lets a test build on another commit than the base.
 cat >"$TRASH/job.sh" <<\EOF
 #!/bin/sh
