@@ -427,11 +427,16 @@ const git_oid *try_walk_parents(const struct try_walk *w, size_t i,
 	return n->c.nparents ? &w->parent_ids[n->parents] : NULL;
 }
 
-/* A root tree through the two-slot cache; borrowed; NULL for zeros. */
-static int cached_tree(git_tree **out, struct try_walk *w, const git_oid *id)
+/*
+ * A root tree through the two-slot cache; borrowed; NULL for zeros.  The
+ * slot holding `keep` (a tree the caller still uses) is never the one
+ * evicted.
+ */
+static int cached_tree(git_tree **out, struct try_walk *w, const git_oid *id,
+		       const git_tree *keep)
 {
 	static const git_oid zero;
-	unsigned i;
+	unsigned i, slot;
 
 	*out = NULL;
 	if (git_oid_equal(id, &zero))
@@ -442,14 +447,17 @@ static int cached_tree(git_tree **out, struct try_walk *w, const git_oid *id)
 			return 0;
 		}
 	}
-	git_tree_free(w->trees[w->next_tree]);
-	w->trees[w->next_tree] = NULL;
-	if (git_tree_lookup(&w->trees[w->next_tree], w->repo, id) < 0) {
+	slot = w->next_tree;
+	if (keep && w->trees[slot] == keep)
+		slot ^= 1;
+	git_tree_free(w->trees[slot]);
+	w->trees[slot] = NULL;
+	if (git_tree_lookup(&w->trees[slot], w->repo, id) < 0) {
 		try_error_from_git("cannot read tree");
 		return -1;
 	}
-	*out = w->trees[w->next_tree];
-	w->next_tree ^= 1;
+	*out = w->trees[slot];
+	w->next_tree = slot ^ 1;
 	return 0;
 }
 
@@ -469,8 +477,8 @@ int try_walk_classify(struct try_commit_lane *out, struct try_walk *w,
 		out->flags |= TRY_COMMIT_ROOT;
 	/* the new tree first: it stays cached for the next commit */
 	if (try_walk_parent_tree(&parent_tree, w, wc) < 0 ||
-	    cached_tree(&new, w, &wc->tree) < 0 ||
-	    cached_tree(&old, w, &parent_tree) < 0)
+	    cached_tree(&new, w, &wc->tree, NULL) < 0 ||
+	    cached_tree(&old, w, &parent_tree, new) < 0)
 		return -1;
 	return try_classify_trees(out, c, old, new, wc->subject,
 				  strlen(wc->subject));

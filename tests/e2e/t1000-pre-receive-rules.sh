@@ -554,4 +554,26 @@ test_expect_success 'without trunk.branch, the trunk is the branch HEAD names' '
 	test_grep "^try: refs/heads/develop: accepted, lane CODE" actual
 '
 
+test_expect_success 'a revert (a tree seen two commits earlier) keeps every lane right' '
+	# regression: the walk freed a cached tree it was still using when a
+	# commit had the tree of the commit two steps newer; with a root tree
+	# over 4 KB (libgit2 does not cache it) the hook rejected this push
+	(cd work && git pull -q --rebase origin main 2>/dev/null;
+	 for i in $(seq 1 200); do echo $i >top-$i.txt; done &&
+	 git add . && git commit -q -m "many top-level files" &&
+	 git push -q origin HEAD:main 2>/dev/null &&
+	 test_commit "DARK new parser" src/parser.c &&
+	 test_commit "code" src/code.c &&
+	 git revert --no-edit HEAD >/dev/null) &&
+	push origin HEAD:main &&
+	expect_head HEAD &&
+	{
+		echo "try: refs/heads/main: accepted, lane CODE (code changes), 3 commits" &&
+		(cd work && printf "try:   " && commit_line CODE HEAD &&
+		 printf "try:   " && commit_line CODE HEAD~1 &&
+		 printf "try:   " && commit_line DARK HEAD~2)
+	} >expect &&
+	test_cmp expect actual
+'
+
 test_done

@@ -232,4 +232,16 @@ test_expect_success 'git -c settings apply, as for any git command' '
 	test_grep "trunk.timeout: 0 is not a number of seconds" err
 '
 
+test_expect_success 'a revert does not change the lanes of the commits before it' '
+	git init -q revert && (cd revert &&
+	 git config lanes.config "config/**" &&
+	 test_commit base src/a.c && test_commit "turn on" config/f &&
+	 test_commit code src/b.c && git revert --no-edit HEAD >/dev/null &&
+	 git lanes HEAD~3..HEAD >../out) &&
+	(cd revert && echo "CODE: code changes (3 commits)" &&
+	 commit_line CODE HEAD && commit_line CODE HEAD~1 &&
+	 commit_line CONFIG HEAD~2) >expect &&
+	test_cmp expect out
+'
+
 test_done
