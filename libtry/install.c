@@ -29,9 +29,18 @@ int try_hook_reads_stdin(const char *name)
 	return 0;
 }
 
+/* git ignores the status of these: a failing kept hook must not stop ours */
+static int status_ignored(const char *name)
+{
+	return !strncmp(name, "post-", 5);
+}
+
 void try_install_shim_text(struct try_buf *out, const char *name,
 			   const char *program)
 {
+	const char *on_fail = status_ignored(name) ? "" :
+		" || { rc=$?; rm -f \"$in\"; exit $rc; }";
+
 	try_buf_adds(out, "#!/bin/sh\n");
 	try_buf_addf(out, TRY_SHIM_MARKER " %s: installed by 'git trunk "
 		     "install'; 'git trunk uninstall' removes it\n", name);
@@ -46,13 +55,16 @@ void try_install_shim_text(struct try_buf *out, const char *name,
 		try_buf_adds(out,
 			"\tin=$(mktemp) || exit 1\n"
 			"\tcat >\"$in\" || { rm -f \"$in\"; exit 1; }\n"
-			"\t\"$orig\" \"$@\" <\"$in\" || { rc=$?; rm -f \"$in\"; exit $rc; }\n"
+			"\t\"$orig\" \"$@\" <\"$in\"");
+		try_buf_adds(out, on_fail);
+		try_buf_adds(out, "\n"
 			"\t\"$prog\" \"$@\" <\"$in\"\n"
 			"\trc=$?\n"
 			"\trm -f \"$in\"\n"
 			"\texit $rc\n");
 	} else {
-		try_buf_adds(out, "\t\"$orig\" \"$@\" || exit $?\n");
+		try_buf_addf(out, "\t\"$orig\" \"$@\"%s\n",
+			     status_ignored(name) ? "" : " || exit $?");
 	}
 	try_buf_adds(out, "fi\nexec \"$prog\" \"$@\"\n");
 }

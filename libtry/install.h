@@ -8,7 +8,8 @@
  * absolute path (git and GUI clients run hooks with a minimal environment).
  * An existing hook is kept as `<name>.try-orig` and chained: it runs first
  * with the same arguments and standard input, and its failure is the hook's
- * failure.  Our shims carry TRY_SHIM_MARKER, so a second install changes
+ * failure (for post-* hooks, whose status git ignores, ours runs anyway).
+ * Our shims carry TRY_SHIM_MARKER, so a second install changes
  * nothing and uninstall restores the kept hook exactly.
  */
 

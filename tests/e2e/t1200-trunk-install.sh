@@ -221,4 +221,18 @@ test_expect_success 'install --server without its argument: usage error 129' '
 	test_exit_code 129 git trunk install --bogus 2>err
 '
 
+test_expect_success 'a failing kept post-receive does not stop the journal' '
+	git init -q --bare post.git &&
+	git -C post.git symbolic-ref HEAD refs/heads/main &&
+	printf "#!/bin/sh\ncat >/dev/null\necho legacy-post >&2\nexit 1\n" \
+		>post.git/hooks/post-receive &&
+	chmod +x post.git/hooks/post-receive &&
+	git trunk install --server post.git >out &&
+	test_grep "kept as post-receive.try-orig" out &&
+	git -C work push "$TRASH/post.git" main >push.out 2>&1 &&
+	test_grep "legacy-post" push.out &&
+	test_line_count_is() { test "$(wc -l <"$2")" = "$1"; } &&
+	test_line_count_is 1 post.git/lanes/events.jsonl
+'
+
 test_done
