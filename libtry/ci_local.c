@@ -43,6 +43,12 @@ enum spawn_flags {
 	SPAWN_STDOUT_TO_STDERR = (1 << 2),
 	/* standard output and error into `capture` instead of ours */
 	SPAWN_CAPTURE = (1 << 3),
+	/*
+	 * a git command on the repository, not on the caller's index: git
+	 * sets GIT_INDEX_FILE for hooks, and `git worktree add` would check
+	 * the base out into the developer's index
+	 */
+	SPAWN_NO_INDEX = (1 << 4),
 };
 
 struct spawn {
@@ -156,6 +162,11 @@ static int spawn_wait(int *status, const struct spawn *s)
 		if (s->flags & SPAWN_IN_WORKTREE)
 			for (i = 0; git_vars[i]; i++)
 				unsetenv(git_vars[i]);
+		if (s->flags & SPAWN_NO_INDEX) {
+			unsetenv("GIT_INDEX_FILE");
+			unsetenv("GIT_WORK_TREE");
+			unsetenv("GIT_PREFIX");
+		}
 		for (i = 0; s->env && s->env[i]; i++)
 			putenv((char *)s->env[i]);
 		execvp(s->argv[0], (char *const *)s->argv);
@@ -343,7 +354,7 @@ static int remove_worktree(git_repository *repo, const char *git,
 	memset(&s, 0, sizeof(s));
 	s.argv = argv;
 	s.dir = git_repository_workdir(repo);
-	s.flags = SPAWN_CAPTURE;
+	s.flags = SPAWN_CAPTURE | SPAWN_NO_INDEX;
 	s.capture = &out;
 	if (registered && spawn_wait(&status, &s) == 0 && exited_ok(status) &&
 	    lstat(dir, &st) < 0) {
@@ -403,7 +414,7 @@ int try_ci_local_run(struct try_ci_result *res, git_repository *repo,
 		memset(&s, 0, sizeof(s));
 		s.argv = argv;
 		s.dir = git_repository_workdir(repo);
-		s.flags = SPAWN_INTERRUPTIBLE | SPAWN_CAPTURE;
+		s.flags = SPAWN_INTERRUPTIBLE | SPAWN_CAPTURE | SPAWN_NO_INDEX;
 		s.capture = &msg;
 		registered = 1;
 		if (spawn_wait(&status, &s) < 0)

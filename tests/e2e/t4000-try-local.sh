@@ -284,4 +284,25 @@ test_expect_success 'the local backend takes a base of its own' '
 	git checkout -q a
 '
 
+test_expect_success 'git try from a pre-commit hook leaves the index git is committing alone' '
+	# git sets GIT_INDEX_FILE for hooks; git worktree add must not check
+	# the base out into it (found in review: the commit lost its change)
+	git clone -q "$TRASH/server.git" hooked 2>/dev/null &&
+	(cd hooked &&
+	 printf "#!/bin/sh\ngit try --backend local --command true >\"\$HOOKLOG\" 2>&1\necho rc=\$? >>\"\$HOOKLOG\"\n" \
+		>.git/hooks/pre-commit &&
+	 chmod +x .git/hooks/pre-commit &&
+	 echo two >a &&
+	 HOOKLOG="$O/hook.log" git commit -q -a -m "change a" &&
+	 test "$(git show HEAD:a)" = two &&
+	 test "$(git diff --name-only HEAD~1 HEAD)" = a &&
+	 echo three >a && git add a &&
+	 HOOKLOG="$O/hook2.log" git commit -q -m "change a again" &&
+	 test "$(git show HEAD:a)" = three) &&
+	test_grep "rc=0" "$O/hook.log" &&
+	test_grep "local: passed" "$O/hook.log" &&
+	test_grep "rc=0" "$O/hook2.log" &&
+	test -z "$(ls "$TMPDIR")"
+'
+
 test_done
