@@ -778,6 +778,9 @@ static int untracked_index(char **dir, char **index, git_repository *repo,
 	argv[n++] = "--";
 	for (i = 0; i < opts->npaths; i++)
 		argv[n++] = opts->paths[i];
+	/* the whole tree, as git diff-index sees it, also from a subfolder */
+	if (!opts->npaths)
+		argv[n++] = ":/";
 	memset(&r, 0, sizeof(r));
 	r.argv = argv;
 	r.index_file = *index;

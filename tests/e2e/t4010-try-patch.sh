@@ -315,6 +315,17 @@ test_expect_success 'a non-UTF-8 text change travels as a binary patch' '
 	test "$(applied_tree "$O/patch")" = "$(expected_tree tracked)"
 '
 
+test_expect_success '--untracked from a subfolder takes the whole tree' '
+	git reset -q --hard "$BASE" && git clean -q -fdx &&
+	echo top >untracked-top.txt &&
+	echo deep >dir/untracked-deep.txt &&
+	echo more >>plain.txt &&
+	(cd dir && git try --dry-run --untracked >"$O/patch" 2>/dev/null) &&
+	test_grep "^diff --git a/untracked-top.txt b/untracked-top.txt$" "$O/patch" &&
+	test_grep "^diff --git a/dir/untracked-deep.txt b/dir/untracked-deep.txt$" "$O/patch" &&
+	test "$(applied_tree "$O/patch")" = "$(expected_tree untracked)"
+'
+
 test_expect_success 'a symlink, a mode change, a rename and a deletion, by name' '
 	git reset -q --hard "$BASE" && git clean -q -fdx &&
 	git mv "dir/one.txt" "dir/uno.txt" &&
