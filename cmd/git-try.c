@@ -88,12 +88,31 @@ struct options {
 enum phase { PHASE_OTHER, PHASE_LOCAL, PHASE_WAIT };
 static volatile sig_atomic_t phase;
 static volatile sig_atomic_t interrupts;
+static volatile sig_atomic_t first_ms; /* when the first one came, ms */
 /* Written by the handler on a second Ctrl-C while waiting. */
 static char stop_message[4096];
 static size_t stop_len;
 
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* async-signal-safe */
+	return (long)(ts.tv_sec % 1000000) * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void on_signal(int sig)
 {
+	long t = now_ms();
+
+	/*
+	 * Run as `git try`, one Ctrl-C arrives twice: from the terminal and
+	 * from git, which passes it on to its child.  That is one.
+	 */
+	if (interrupts && t - first_ms < 300)
+		return;
+	if (!interrupts)
+		first_ms = t;
 	interrupts++;
 	if (phase == PHASE_LOCAL) {
 		try_ci_local_interrupt();
@@ -882,8 +901,16 @@ static int run(struct try *t, const struct options *o)
 	po.flags = o->patch_flags;
 	po.paths = o->paths;
 	po.npaths = o->npaths;
-	if (try_patch_create(&t->patch, t->repo, &t->base, &po) < 0)
+	if (try_patch_create(&t->patch, t->repo, &t->base, &po) < 0 &&
+	    !interrupts)
 		return fail(o, t, NULL, "cannot make the patch");
+	/* Ctrl-C while git made the patch: its temporary files are gone */
+	if (interrupts) {
+		fputs("git-try: interrupted; nothing was sent\n", stderr);
+		if (o->json)
+			print_json(t, NULL, "interrupted", EXIT_INTERRUPTED, NULL);
+		return EXIT_INTERRUPTED;
+	}
 	if (!t->patch.len && !o->allow_empty) {
 		try_error_set("nothing to try: no changes against %.12s%s "
 			      "(--allow-empty tries the base as it is)",
@@ -937,6 +964,8 @@ int main(int argc, char **argv)
 	/* a closed pipe on stdout must not kill us before cleaning up */
 	signal(SIGPIPE, SIG_IGN);
 
+	/* count Ctrl-C from the start, so temporary files are removed */
+	catch_signals(PHASE_OTHER);
 	git_libgit2_init();
 	try_buf_init(&t.patch);
 	code = run(&t, &o);

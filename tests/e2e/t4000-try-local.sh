@@ -305,4 +305,24 @@ test_expect_success 'git try from a pre-commit hook leaves the index git is comm
 	test -z "$(ls "$TMPDIR")"
 '
 
+test_expect_success 'Ctrl-C while the patch is made: 130, no temporary index left' '
+	mkdir -p "$TRASH/slowgit" &&
+	printf "#!/bin/sh\ncase \"\$1\" in ls-files) sleep 3;; esac\nexec /usr/bin/git \"\$@\"\n" \
+		>"$TRASH/slowgit/git" &&
+	chmod +x "$TRASH/slowgit/git" &&
+	(
+		set -m
+		PATH="$TRASH/slowgit:$PATH" git-try --untracked --backend local \
+			--command true >"$O/int.out" 2>"$O/int.err" &
+		pid=$!
+		sleep 1
+		kill -INT -$pid
+		wait $pid
+		echo $? >"$O/int.rc"
+	) &&
+	test "$(cat "$O/int.rc")" = 130 &&
+	test_grep "interrupted" "$O/int.err" &&
+	test -z "$(ls "$TMPDIR")"
+'
+
 test_done

@@ -234,4 +234,27 @@ test_expect_success '--dry-run sends nothing' '
 	test "$(requests ci POST /try)" = $before
 '
 
+test_expect_success 'one Ctrl-C to `git try` (git passes it on too) stops waiting once: JSON, 130' '
+	ci_start slow --queue 30 &&
+	Q=$(port slow) &&
+	git config try.url "http://127.0.0.1:$Q/try" &&
+	(
+		set -m
+		git try --json >"$TRASH/int.json" 2>"$TRASH/int.err" &
+		pid=$!
+		n=0
+		while [ "$(requests slow POST /try)" = 0 ] && [ $n -lt 100 ]; do
+			sleep 0.1; n=$((n + 1))
+		done
+		sleep 0.5
+		kill -INT -$pid
+		wait $pid
+		echo $? >"$TRASH/int.rc"
+	)
+	git config try.url "http://127.0.0.1:$P/try" &&
+	test "$(cat "$TRASH/int.rc")" = 130 &&
+	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"result\"] == \"interrupted\", d" \
+		"$TRASH/int.json"
+'
+
 test_done
