@@ -124,10 +124,10 @@ static int get_duration(int *out, git_config *cfg, const char *key)
 	if (!value)
 		return 0;
 	n = strtoll(value, &end, 10);
-	if (end == value)
+	if (end == value || n < 1 || n > 86400000)
 		goto bad;
 	if (!strcmp(end, "s"))
-		n *= 1000;
+		n *= 1000; /* no overflow: n is at most 86400000 here */
 	else if (*end && strcmp(end, "ms"))
 		goto bad;
 	if (n < 1 || n > 86400000)
