@@ -44,7 +44,7 @@ static int match_class(const uchar *p, uchar t, const uchar **end)
 		prev = c;
 	}
 	if (!*p)
-		return -1; /* unterminated: treat '[' literally */
+		return -1; /* unterminated: nothing matches, as in git */
 	*end = p + 1;
 	return matched ^ negate;
 }
@@ -80,11 +80,8 @@ static int dowild(const uchar *pattern, const uchar *p, const uchar *text,
 			if (pathname && t_ch == '/')
 				return WM_NOMATCH;
 			matched = match_class(p + 1, t_ch, &end);
-			if (matched < 0) {
-				if (t_ch != '[')
-					return WM_NOMATCH;
-				continue;
-			}
+			if (matched < 0)
+				return WM_ABORT_ALL; /* unterminated, as git */
 			if (!matched)
 				return WM_NOMATCH;
 			p = end - 1;

@@ -35,6 +35,8 @@ static const struct {
 	{ "x\\*y", "xay", 0 },
 	{ "config/**", "config/new\nline", 1 },
 	{ "config/*", "config/\xff\xfe", 1 },
+	{ "config/[ab", "config/[ab", 0 }, /* unterminated class: git matches nothing */
+	{ "config/[]]x", "config/]x", 1 },
 };
 
 START_TEST(test_pathspec_table)
