@@ -38,40 +38,13 @@ make check
 EOF
 chmod +x "$TRASH/job.sh"
 
-# Servers are started inside tests, which run in subshells: their pids live
-# in files, and the script stops them all at exit, whatever happens.
-at_exit 'for f in "$TRASH"/*/pid; do kill $(cat "$f"); done'
+. "$SRC_DIR/tests/e2e/servers/lib.sh"
 
-# jenkins_start <name> <fake-jenkins options>...: a server in $TRASH/<name>,
-# its port in $TRASH/<name>/port; stopped at exit.
+# jenkins_start <name> <options>...: a fake-jenkins.py in $TRASH/<name>.
 jenkins_start() {
-	local d="$TRASH/$1"
+	local name=$1
 	shift
-	mkdir -p "$d"
-	/usr/bin/python3 "$SERVERS/fake-jenkins.py" --port-file "$d/port" \
-		--log "$d/log" --state "$d/state" --script "$TRASH/job.sh" \
-		"$@" </dev/null >>"$d/out" 2>&1 &
-	echo $! >"$d/pid"
-	n=0
-	while [ ! -s "$d/port" ] && [ $n -lt 200 ]; do
-		sleep 0.05
-		n=$((n + 1))
-	done
-	test -s "$d/port"
-}
-
-port() { cat "$TRASH/$1/port"; }
-
-# requests <name> <METHOD> <path prefix>: how many reached the server.
-requests() {
-	grep -v '"answer"' "$TRASH/$1/log" |
-		grep -c "\"method\": \"$2\", \"path\": \"$3" || :
-}
-
-# faults <name> <rules>: the server's fault rules from now on.
-faults() {
-	curl -sf --data-binary "$2" "http://127.0.0.1:$(port "$1")/__faults" \
-		>/dev/null
+	server_start fake-jenkins.py "$name" --script "$TRASH/job.sh" "$@"
 }
 
 # console <name> <build>: the build's console log.

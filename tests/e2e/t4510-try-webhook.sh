@@ -37,38 +37,14 @@ chmod +x "$TRASH/build.sh"
 
 echo 'a shared secret' >"$HOME/try.secret"
 
-# Servers are started inside tests, which run in subshells: their pids live
-# in files, and the script stops them all at exit, whatever happens.
-at_exit 'for f in "$TRASH"/*/pid; do kill $(cat "$f"); done'
+. "$SRC_DIR/tests/e2e/servers/lib.sh"
 
-# ci_start <name> <fake-webhook-ci options>...: a receiver in $TRASH/<name>.
+# ci_start <name> <options>...: a fake-webhook-ci.py in $TRASH/<name>.
 ci_start() {
-	local d="$TRASH/$1"
+	local name=$1
 	shift
-	mkdir -p "$d"
-	rm -f "$d/port"
-	/usr/bin/python3 "$SERVERS/fake-webhook-ci.py" --port-file "$d/port" \
-		--log "$d/log" --state "$d/state" --script "$TRASH/build.sh" \
-		--secret-file "$HOME/try.secret" "$@" </dev/null >>"$d/out" 2>&1 &
-	echo $! >"$d/pid"
-	n=0
-	while [ ! -s "$d/port" ] && [ $n -lt 200 ]; do
-		sleep 0.05
-		n=$((n + 1))
-	done
-	test -s "$d/port"
-}
-
-port() { cat "$TRASH/$1/port"; }
-
-requests() {
-	grep -v '"answer"' "$TRASH/$1/log" |
-		grep -c "\"method\": \"$2\", \"path\": \"$3" || :
-}
-
-faults() {
-	curl -sf --data-binary "$2" "http://127.0.0.1:$(port "$1")/__faults" \
-		>/dev/null
+	server_start fake-webhook-ci.py "$name" --script "$TRASH/build.sh" \
+		--secret-file "$HOME/try.secret" "$@"
 }
 
 # try_with <key=value>... -- <git try options>: git try with these
