@@ -6,22 +6,15 @@
 
 #include "libtry/ci.h"
 #include "libtry/error.h"
+#include "tests/unit/fixture.h"
 
 /* Loads `text` as a config file into try_ci_settings_load_from. */
 static int load(struct try_ci_settings *out, const char *text)
 {
-	char path[] = "/tmp/try-ci-config.XXXXXX";
-	int fd = mkstemp(path);
-	git_config *cfg = NULL;
-	int rc;
+	git_config *cfg = fixture_config(text);
+	int rc = try_ci_settings_load_from(out, cfg);
 
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	ck_assert_int_eq(git_config_open_ondisk(&cfg, path), 0);
-	rc = try_ci_settings_load_from(out, cfg);
 	git_config_free(cfg);
-	unlink(path);
 	return rc;
 }
 

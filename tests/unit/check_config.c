@@ -6,22 +6,15 @@
 
 #include "libtry/config.h"
 #include "libtry/error.h"
+#include "tests/unit/fixture.h"
 
 /* Loads `text` as a config file; returns try_config_load_from's result. */
 static int load(struct try_config *out, const char *text)
 {
-	char path[] = "/tmp/try-config.XXXXXX";
-	int fd = mkstemp(path);
-	git_config *cfg = NULL;
-	int rc;
+	git_config *cfg = fixture_config(text);
+	int rc = try_config_load_from(out, cfg, NULL);
 
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	ck_assert_int_eq(git_config_open_ondisk(&cfg, path), 0);
-	rc = try_config_load_from(out, cfg, NULL);
 	git_config_free(cfg);
-	unlink(path);
 	return rc;
 }
 

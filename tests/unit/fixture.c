@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 git_repository *fixture_repo(void)
 {
@@ -92,4 +93,18 @@ git_commit *fixture_commit(git_repository *repo, git_commit *parent,
 	git_signature_free(sig);
 	git_tree_free(tree);
 	return commit;
+}
+
+git_config *fixture_config(const char *text)
+{
+	char path[] = "/tmp/try-config.XXXXXX";
+	int fd = mkstemp(path);
+	git_config *cfg = NULL;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	ck_assert_int_eq(git_config_open_ondisk(&cfg, path), 0);
+	unlink(path);
+	return cfg;
 }
