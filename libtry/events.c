@@ -388,8 +388,13 @@ static int write_all(int fd, const char *p, size_t len)
 }
 
 /* Writes `path` through a synced temporary file and rename(). */
+/*
+ * Writes `path` whole or not at all (a temporary file, synced, then moved
+ * into place).  With `exclusive`, an existing `path` is kept and 1 is
+ * returned: a concurrent writer took that name.
+ */
 static int write_file_synced(const char *dir, const char *path,
-			     const char *data, size_t len)
+			     const char *data, size_t len, int exclusive)
 {
 	struct try_buf tmp = TRY_BUF_INIT;
 	int fd, ret = -1;
@@ -409,7 +414,18 @@ static int write_file_synced(const char *dir, const char *path,
 		goto done;
 	}
 	close(fd);
-	if (rename(tmp.ptr, path) < 0) {
+	if (exclusive) {
+		if (link(tmp.ptr, path) < 0) {
+			int taken = errno == EEXIST;
+			if (!taken)
+				try_error_set("cannot link '%s' to '%s': %s",
+					      tmp.ptr, path, strerror(errno));
+			unlink(tmp.ptr);
+			ret = taken ? 1 : -1;
+			goto done;
+		}
+		unlink(tmp.ptr);
+	} else if (rename(tmp.ptr, path) < 0) {
 		try_error_set("cannot rename '%s' to '%s': %s", tmp.ptr, path,
 			      strerror(errno));
 		unlink(tmp.ptr);
@@ -496,16 +512,28 @@ int try_spool_add(git_repository *repo, const char *url, const char *body,
 		goto done;
 	try_buf_addf(&path, "%s/url", dir.ptr);
 	if (stat(path.ptr, &st) < 0 &&
-	    write_file_synced(dir.ptr, path.ptr, url, strlen(url)) < 0)
+	    write_file_synced(dir.ptr, path.ptr, url, strlen(url), 0) < 0)
 		goto done;
 	if (spool_scan(&seq, &nr, dir.ptr) < 0)
 		goto done;
 	if (nr)
 		next = seq[nr - 1] + 1;
-	try_buf_reset(&path);
-	try_buf_addf(&path, "%s/%0*llu.json", dir.ptr, SEQ_DIGITS, next);
-	if (write_file_synced(dir.ptr, path.ptr, body, len) < 0)
-		goto done;
+	/*
+	 * The journal's lock orders spool writers; without it (the journal
+	 * could not be opened) a name taken meanwhile is never overwritten.
+	 */
+	for (;;) {
+		int r;
+
+		try_buf_reset(&path);
+		try_buf_addf(&path, "%s/%0*llu.json", dir.ptr, SEQ_DIGITS, next);
+		r = write_file_synced(dir.ptr, path.ptr, body, len, 1);
+		if (r < 0)
+			goto done;
+		if (r == 0)
+			break;
+		next++;
+	}
 	ret = 0;
 done:
 	free(seq);

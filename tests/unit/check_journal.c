@@ -357,6 +357,45 @@ START_TEST(test_event_json_and_spool)
 }
 END_TEST
 
+START_TEST(test_spool_writers_without_the_lock)
+{
+	/* the journal's lock is missing when the journal cannot be opened:
+	 * concurrent spool writers must still never overwrite each other */
+	enum { WRITERS = 6, EVENTS = 40 };
+	git_repository *repo = fixture_repo();
+	struct try_config cfg;
+	struct try_spool_info *info = NULL;
+	size_t nr = 0;
+	int w, status;
+
+	memset(&cfg, 0, sizeof(cfg));
+	for (w = 0; w < WRITERS; w++) {
+		pid_t pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (!pid) {
+			int i;
+			for (i = 0; i < EVENTS; i++) {
+				char body[32];
+				snprintf(body, sizeof(body), "{\"w\":%d,\"n\":%d}", w, i);
+				if (try_spool_add(repo, "http://race/", body,
+						  strlen(body)) < 0)
+					_exit(1);
+			}
+			_exit(0);
+		}
+	}
+	for (w = 0; w < WRITERS; w++) {
+		ck_assert_int_ge(wait(&status), 0);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	ck_assert_int_eq(try_spool_list(&info, &nr, repo, &cfg), 0);
+	ck_assert_uint_eq(nr, 1);
+	ck_assert_uint_eq(info[0].waiting, WRITERS * EVENTS);
+	try_spool_info_free(info, nr);
+	fixture_cleanup(repo);
+}
+END_TEST
+
 START_TEST(test_pusher_and_push_options)
 {
 	char *who = NULL;
@@ -425,6 +464,7 @@ Suite *journal_suite(void)
 	tcase_add_test(tc, test_journal_path);
 	tcase_add_test(tc, test_event_json_and_spool);
 	tcase_add_test(tc, test_pusher_and_push_options);
+	tcase_add_test(tc, test_spool_writers_without_the_lock);
 	suite_add_tcase(s, tc);
 	return s;
 }
