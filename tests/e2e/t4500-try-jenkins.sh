@@ -8,19 +8,10 @@
 # answers, a server that is not there.
 . "$(dirname "$0")/lib.sh"
 
-SERVERS="$SRC_DIR/tests/e2e/servers"
+. "$SRC_DIR/tests/e2e/servers/lib.sh"
 TOKEN=11aaaabbbbccccddddeeeeffff00001111
 
-# A project with a server and a clone whose origin/main is the base.
-git init -q --bare server.git
-git clone -q server.git work 2>/dev/null
-cd work || exit 1
-printf 'check:\n\t@sh ./check.sh\n' >Makefile
-printf 'set -e\ntest ! -e fail.t\necho checked\n' >check.sh
-echo one >a
-git add . && git commit -q -m base && git push -q origin main
-BASE=$(git rev-parse HEAD)
-export TRY_REPO="$TRASH/server.git"
+try_project || exit 1
 
 # The Jenkins job: what its shell step would be (README.md ("`jenkins` and `webhook`: over HTTP")).
 # CHECKOUT lets a test build on another commit than the base.
@@ -38,8 +29,6 @@ make check
 EOF
 chmod +x "$TRASH/job.sh"
 
-. "$SRC_DIR/tests/e2e/servers/lib.sh"
-
 # jenkins_start <name> <options>...: a fake-jenkins.py in $TRASH/<name>.
 jenkins_start() {
 	local name=$1
@@ -51,21 +40,6 @@ jenkins_start() {
 console() {
 	curl -sf -u "alice:$TOKEN" \
 		"http://127.0.0.1:$(port "$1")/job/try/$2/logText/progressiveText"
-}
-
-# try_with <key=value>... -- <git try options>: git try with these
-# settings for once (git -c does not reach a libgit2 program).
-try_with() {
-	cp .git/config .git/config.saved
-	while [ "$1" != "--" ]; do
-		git config "${1%%=*}" "${1#*=}"
-		shift
-	done
-	shift
-	git try "$@"
-	local rc=$?
-	mv .git/config.saved .git/config
-	return $rc
 }
 
 jenkins_start jenkins --user alice --token "$TOKEN"

@@ -7,17 +7,9 @@
 # secret, 5xx, slow answers, dropped connections, a receiver that is down.
 . "$(dirname "$0")/lib.sh"
 
-SERVERS="$SRC_DIR/tests/e2e/servers"
+. "$SRC_DIR/tests/e2e/servers/lib.sh"
 
-git init -q --bare server.git
-git clone -q server.git work 2>/dev/null
-cd work || exit 1
-printf 'check:\n\t@sh ./check.sh\n' >Makefile
-printf 'set -e\ntest ! -e fail.t\necho checked\n' >check.sh
-echo one >a
-git add . && git commit -q -m base && git push -q origin main
-BASE=$(git rev-parse HEAD)
-export TRY_REPO="$TRASH/server.git"
+try_project || exit 1
 
 # The CI's build of a try: exit 0 passed, 1 failed, 2 not applied (the
 # receiver reports the last line of output as the detail).
@@ -37,29 +29,12 @@ chmod +x "$TRASH/build.sh"
 
 echo 'a shared secret' >"$HOME/try.secret"
 
-. "$SRC_DIR/tests/e2e/servers/lib.sh"
-
 # ci_start <name> <options>...: a fake-webhook-ci.py in $TRASH/<name>.
 ci_start() {
 	local name=$1
 	shift
 	server_start fake-webhook-ci.py "$name" --script "$TRASH/build.sh" \
 		--secret-file "$HOME/try.secret" "$@"
-}
-
-# try_with <key=value>... -- <git try options>: git try with these
-# settings for once (git -c does not reach a libgit2 program).
-try_with() {
-	cp .git/config .git/config.saved
-	while [ "$1" != "--" ]; do
-		git config "${1%%=*}" "${1#*=}"
-		shift
-	done
-	shift
-	git try "$@"
-	local rc=$?
-	mv .git/config.saved .git/config
-	return $rc
 }
 
 ci_start ci

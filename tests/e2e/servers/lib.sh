@@ -36,3 +36,31 @@ faults() {
 	curl -sf --data-binary "$2" "http://127.0.0.1:$(port "$1")/__faults" \
 		>/dev/null
 }
+
+# try_project: a bare server.git and its clone ./work, entered, with one
+# pushed commit: $BASE, the base of every try; $TRY_REPO for the builds.
+# `make check` there fails while a file fail.t exists.
+try_project() {
+	git init -q --bare server.git &&
+	git clone -q server.git work 2>/dev/null &&
+	cd work &&
+	printf 'check:\n\t@sh ./check.sh\n' >Makefile &&
+	printf 'set -e\ntest ! -e fail.t\necho checked\n' >check.sh &&
+	echo one >a &&
+	git add . && git commit -q -m base && git push -q origin main &&
+	BASE=$(git rev-parse HEAD) &&
+	TRY_REPO="$TRASH/server.git" &&
+	export TRY_REPO
+}
+
+# try_with <key=value>... -- <git try options>: git try with these settings
+# for once, as `git -c` gives them.
+try_with() {
+	local opts=()
+	while [ "$1" != "--" ]; do
+		opts+=(-c "$1")
+		shift
+	done
+	shift
+	git "${opts[@]}" try "$@"
+}
