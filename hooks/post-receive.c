@@ -17,7 +17,6 @@
 #include "libtry/error.h"
 #include "libtry/events.h"
 #include "libtry/http.h"
-#include "libtry/journal.h"
 #include "libtry/policy.h"
 #include "libtry/repo.h"
 #include "libtry/report.h"
@@ -57,6 +56,11 @@ static int fail(const char *what)
 	return 128;
 }
 
+static void record_failed(const char *msg, void *payload)
+{
+	fail(msg);
+}
+
 static void deliver(git_repository *repo, const struct try_config *cfg,
 		    const char *url, int64_t deadline)
 {
@@ -85,11 +89,10 @@ int main(int argc, char **argv)
 	git_repository *repo = NULL;
 	struct try_config cfg = TRY_CONFIG_INIT;
 	struct try_classifier *classifier = NULL;
-	struct try_journal journal = TRY_JOURNAL_INIT;
 	struct try_buf input = TRY_BUF_INIT, msg = TRY_BUF_INIT;
 	struct try_update *updates = NULL;
 	struct try_buf *lines = NULL;
-	char *path = NULL, *pusher = NULL, *repository = NULL;
+	char *pusher = NULL, *repository = NULL;
 	size_t nr = 0, nlines = 0, i, j;
 	int fix = 0, rc = 0;
 
@@ -158,39 +161,9 @@ event_fail:
 	 * Journal and spool under the journal's lock, so that every webhook
 	 * gets the events in journal order.
 	 */
-	try_journal_path(&path, repo, &cfg);
-	if (try_journal_open(&journal, path) < 0) {
-		try_buf_reset(&msg);
-		try_buf_addf(&msg, "lane events not journaled: %s",
-			     try_error_last());
-		rc = fail(msg.ptr);
-	}
-	for (i = 0; i < nlines; i++) {
-		if (journal.fd >= 0 &&
-		    try_journal_append(&journal, lines[i].ptr, lines[i].len) < 0) {
-			try_buf_reset(&msg);
-			try_buf_addf(&msg, "lane event not journaled: %s",
-				     try_error_last());
-			rc = fail(msg.ptr);
-		}
-		for (j = 0; j < cfg.webhooks.nr; j++) {
-			if (try_spool_add(repo, cfg.webhooks.items[j],
-					  lines[i].ptr, lines[i].len) < 0) {
-				try_buf_reset(&msg);
-				try_buf_addf(&msg, "lane event not queued for "
-					     "webhook %s: %s",
-					     cfg.webhooks.items[j],
-					     try_error_last());
-				rc = fail(msg.ptr);
-			}
-		}
-	}
-	if (try_journal_close(&journal) < 0) {
-		try_buf_reset(&msg);
-		try_buf_addf(&msg, "lane events may be lost: %s",
-			     try_error_last());
-		rc = fail(msg.ptr);
-	}
+	if (try_events_record(repo, &cfg, lines, nlines, record_failed,
+			      NULL) < 0)
+		rc = 128;
 
 	/*
 	 * Deliver what waits for each webhook, ours last, within
@@ -209,7 +182,6 @@ done:
 	for (i = 0; i < nlines; i++)
 		try_buf_release(&lines[i]);
 	free(lines);
-	free(path);
 	free(pusher);
 	free(repository);
 	try_buf_release(&msg);

@@ -2,6 +2,7 @@
 #include "libtry/buf.h"
 #include "libtry/error.h"
 #include "libtry/http.h"
+#include "libtry/journal.h"
 #include "libtry/repo.h"
 #include "libtry/walk.h"
 #include "libtry/report.h"
@@ -307,6 +308,7 @@ int try_event_to_json(struct try_buf *out, const struct try_event *ev)
 		json_array_append_new(commits, c);
 	}
 	json_object_set_new(o, "commits", commits);
+	json_object_set_new(o, "type", json_string("push"));
 	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (!text) {
@@ -316,6 +318,102 @@ int try_event_to_json(struct try_buf *out, const struct try_event *ev)
 	try_buf_adds(out, text);
 	free(text);
 	return 0;
+}
+
+int try_event_object(json_t **out, const char *type, git_repository *repo,
+		     const char *pusher)
+{
+	struct try_event ev;
+	char *repository = NULL;
+	json_t *o;
+
+	*out = NULL;
+	memset(&ev, 0, sizeof(ev));
+	if (try_event_stamp(&ev) < 0)
+		return -1;
+	try_events_repository(&repository, repo);
+	o = json_object();
+	json_object_set_new(o, "id", json_string(ev.id));
+	json_object_set_new(o, "time", json_string(ev.time));
+	json_object_set_new(o, "type", json_string(type));
+	json_object_set_new(o, "repository", try_report_json_string(repository));
+	json_object_set_new(o, "pusher", try_report_json_string(pusher));
+	free(repository);
+	*out = o;
+	return 0;
+}
+
+int try_event_object_dump(struct try_buf *out, json_t *o)
+{
+	char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	json_decref(o);
+	if (!text) {
+		try_error_set("cannot encode the event as JSON");
+		return -1;
+	}
+	try_buf_adds(out, text);
+	free(text);
+	return 0;
+}
+
+static void record_failed(void (*failed)(const char *, void *), void *payload,
+			  const char *what, const char *url)
+{
+	struct try_buf msg = TRY_BUF_INIT;
+
+	if (!failed)
+		return;
+	try_buf_adds(&msg, what);
+	if (url)
+		try_buf_addf(&msg, " for webhook %s", url);
+	try_buf_addf(&msg, ": %s", try_error_last());
+	failed(msg.ptr, payload);
+	try_buf_release(&msg);
+}
+
+int try_events_record(git_repository *repo, const struct try_config *cfg,
+		      const struct try_buf *lines, size_t n,
+		      void (*failed)(const char *msg, void *payload),
+		      void *payload)
+{
+	struct try_journal journal = TRY_JOURNAL_INIT;
+	char *path = NULL;
+	size_t i, j;
+	int ret = 0;
+
+	if (!n)
+		return 0;
+	if (try_journal_path(&path, repo, cfg) < 0 ||
+	    try_journal_open(&journal, path) < 0) {
+		record_failed(failed, payload, "lane events not journaled",
+			      NULL);
+		ret = -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (journal.fd >= 0 &&
+		    try_journal_append(&journal, lines[i].ptr, lines[i].len) < 0) {
+			record_failed(failed, payload,
+				      "lane event not journaled", NULL);
+			ret = -1;
+		}
+		for (j = 0; j < cfg->webhooks.nr; j++) {
+			if (try_spool_add(repo, cfg->webhooks.items[j],
+					  lines[i].ptr, lines[i].len) < 0) {
+				record_failed(failed, payload,
+					      "lane event not queued",
+					      cfg->webhooks.items[j]);
+				ret = -1;
+			}
+		}
+	}
+	if (try_journal_close(&journal) < 0) {
+		record_failed(failed, payload, "lane events may be lost",
+			      NULL);
+		ret = -1;
+	}
+	free(path);
+	return ret;
 }
 
 /* The spool */

@@ -85,8 +85,43 @@ int try_event_build(struct try_event *ev, git_repository *repo,
 		    struct try_classifier *c, const struct try_update *u,
 		    const struct try_update *all, size_t nall, size_t max);
 
-/* Appends the event as one line of compact JSON, without a newline. */
+/*
+ * Appends the event as one line of compact JSON, without a newline.  Its
+ * last key is `"type":"push"`.
+ */
 int try_event_to_json(struct try_buf *out, const struct try_event *ev);
+
+/*
+ * Every event kind other than a push (a hold, a release, a deploy, a queue
+ * change) starts the same way: `*out` becomes a new JSON object with the
+ * keys id (a fresh random UUID), time, type, repository and pusher (the
+ * authenticated user who caused it), in that order; the caller adds the
+ * kind's own keys and hands it to try_event_object_dump().  -1 with a
+ * message when no random id can be had (then `*out` is NULL).
+ */
+struct json_t;
+int try_event_object(struct json_t **out, const char *type,
+		     git_repository *repo, const char *pusher);
+
+/*
+ * Appends `o` as one line of compact JSON in key order, without a newline,
+ * and drops the caller's reference to it.  -1 with a message.
+ */
+int try_event_object_dump(struct try_buf *out, struct json_t *o);
+
+/*
+ * Records `n` event lines (compact JSON, no newline): each is appended to
+ * the journal and queued for every webhook, all under the journal's lock so
+ * that every webhook sees journal order.  A line the journal or a spool
+ * does not take does not stop the others: each failure is passed to
+ * `failed` (may be NULL) with its message, and -1 is returned at the end;
+ * 0 when everything was recorded.  Delivery is the caller's
+ * (try_webhook_flush()).
+ */
+int try_events_record(git_repository *repo, const struct try_config *cfg,
+		      const struct try_buf *lines, size_t n,
+		      void (*failed)(const char *msg, void *payload),
+		      void *payload);
 
 /*
  * The webhook spool: for each URL a folder <git dir>/lanes/spool/<key>/

@@ -66,7 +66,7 @@ test_expect_success 'the event has an id and a UTC time' '
 	ev 1 "e[\"id\"]" | grep -E "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$" &&
 	ev 1 "e[\"time\"]" | grep -E "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$" &&
 	ev 1 "list(e.keys())" >keys &&
-	echo "[\"id\", \"time\", \"repository\", \"ref\", \"old\", \"new\", \"pusher\", \"lane\", \"reason\", \"fix\", \"count\", \"commits\"]" >expect &&
+	echo "[\"id\", \"time\", \"repository\", \"ref\", \"old\", \"new\", \"pusher\", \"lane\", \"reason\", \"fix\", \"count\", \"commits\", \"type\"]" >expect &&
 	test_cmp expect keys
 '
 
