@@ -31,6 +31,41 @@ const char *try_ci_state_name(enum try_ci_state s)
 	return "error";
 }
 
+const char *try_ci_state_word(enum try_ci_state s)
+{
+	switch (s) {
+	case TRY_CI_PASSED:
+		return "passed";
+	case TRY_CI_FAILED:
+		return "failed";
+	case TRY_CI_NOT_APPLIED:
+		return "not-applied";
+	case TRY_CI_ERROR:
+		return "error";
+	case TRY_CI_RUNNING:
+		return "running";
+	default:
+		return "queued";
+	}
+}
+
+int try_ci_state_from_word(enum try_ci_state *out, const char *word)
+{
+	static const enum try_ci_state all[] = {
+		TRY_CI_QUEUED, TRY_CI_RUNNING, TRY_CI_PASSED, TRY_CI_FAILED,
+		TRY_CI_NOT_APPLIED, TRY_CI_ERROR,
+	};
+	size_t i;
+
+	for (i = 0; word && i < sizeof(all) / sizeof(*all); i++) {
+		if (!strcmp(word, try_ci_state_word(all[i]))) {
+			*out = all[i];
+			return 0;
+		}
+	}
+	return -1;
+}
+
 void try_ci_set(char **field, const char *value)
 {
 	char *copy = value ? try_xstrdup(value) : NULL;
@@ -60,6 +95,10 @@ void try_ci_result_release(struct try_ci_result *r)
 		free(r->jobs[i].name);
 		free(r->jobs[i].url);
 		free(r->jobs[i].detail);
+		free(r->jobs[i].step);
+		free(r->jobs[i].log);
+		free(r->jobs[i].log_url);
+		free(r->jobs[i].handle);
 	}
 	free(r->jobs);
 	free(r->url);
@@ -143,6 +182,30 @@ done:
 	return ret;
 }
 
+/* An integer from `min` to `max` into `*out` (kept when unset). */
+static int get_count(int *out, git_config *cfg, const char *key, int min,
+		     int max)
+{
+	char *value = NULL, *end;
+	long n;
+	int ret = 0;
+
+	if (try_config_get_string(&value, cfg, key) < 0)
+		return -1;
+	if (!value)
+		return 0;
+	n = strtol(value, &end, 10);
+	if (end == value || *end || n < min || n > max) {
+		try_error_set("%s: '%s' is not a number from %d to %d", key,
+			      value, min, max);
+		ret = -1;
+	} else {
+		*out = (int)n;
+	}
+	free(value);
+	return ret;
+}
+
 static int get_path(char **out, git_config *cfg, const char *key)
 {
 	git_buf value = GIT_BUF_INIT;
@@ -166,6 +229,8 @@ int try_ci_settings_load_from(struct try_ci_settings *out, git_config *cfg)
 	out->poll_ms = 1000;
 	out->connect_timeout_ms = 5000;
 	out->timeout_ms = 30000;
+	out->log_lines = 30;
+	out->history = 100;
 
 	if (try_config_get_string(&out->backend, cfg, "try.backend") < 0 ||
 	    try_config_get_string(&out->url, cfg, "try.url") < 0 ||
@@ -178,7 +243,9 @@ int try_ci_settings_load_from(struct try_ci_settings *out, git_config *cfg)
 	    get_duration(&out->connect_timeout_ms, cfg,
 			 "try.connectTimeout") < 0 ||
 	    get_duration(&out->timeout_ms, cfg, "try.requestTimeout") < 0 ||
-	    try_config_get_multi(&out->apply_steps, cfg, "try.applyStep") < 0)
+	    try_config_get_multi(&out->apply_steps, cfg, "try.applyStep") < 0 ||
+	    get_count(&out->log_lines, cfg, "try.logLines", 0, 100000) < 0 ||
+	    get_count(&out->history, cfg, "try.history", 1, 100000) < 0)
 		return -1;
 	if (!out->backend)
 		out->backend = try_xstrdup("local");

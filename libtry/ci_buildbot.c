@@ -725,5 +725,9 @@ done:
 }
 
 const struct try_ci_backend try_ci_buildbot = {
-	"buildbot", bb_submit, bb_poll, bb_free,
+	.name = "buildbot",
+	.submit = bb_submit,
+	.poll = bb_poll,
+	.free_state = bb_free,
+	.own_command = 1,
 };

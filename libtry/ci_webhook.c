@@ -417,4 +417,5 @@ const struct try_ci_backend try_ci_webhook = {
 	.submit = webhook_submit,
 	.poll = webhook_poll,
 	.free_state = webhook_free,
+	.own_command = 1,
 };
