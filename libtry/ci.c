@@ -87,6 +87,27 @@ struct try_ci_job *try_ci_result_add(struct try_ci_result *r,
 	return j;
 }
 
+void try_ci_result_copy(struct try_ci_result *out,
+			const struct try_ci_result *src)
+{
+	size_t i;
+
+	for (i = 0; i < src->nr; i++) {
+		const struct try_ci_job *s = &src->jobs[i];
+		struct try_ci_job *j = try_ci_result_add(out, s->name);
+
+		j->state = s->state;
+		try_ci_set(&j->url, s->url);
+		try_ci_set(&j->detail, s->detail);
+		try_ci_set(&j->step, s->step);
+		try_ci_set(&j->log, s->log);
+		try_ci_set(&j->log_url, s->log_url);
+		try_ci_set(&j->handle, s->handle);
+	}
+	if (!out->url)
+		try_ci_set(&out->url, src->url);
+}
+
 void try_ci_result_release(struct try_ci_result *r)
 {
 	size_t i;

@@ -121,6 +121,10 @@ struct try_ci_job *try_ci_result_add(struct try_ci_result *r,
  * `value` (NULL: none). */
 void try_ci_set(char **field, const char *value);
 
+/* Appends copies of the jobs of `src` (and its URL when `out` has none). */
+void try_ci_result_copy(struct try_ci_result *out,
+			const struct try_ci_result *src);
+
 /* The overall state: the worst final state, else RUNNING/QUEUED. */
 enum try_ci_state try_ci_result_state(const struct try_ci_result *r);
 
