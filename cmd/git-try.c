@@ -62,6 +62,7 @@ static const char usage_text[] =
 	"                        (default: try.command, else 'make check')\n"
 	"    -b, --builder <name>  run this builder (repeatable; default:\n"
 	"                        try.builders, else all of the scheduler's)\n"
+	"    --list-builders     ask the CI which builders a try can run\n"
 	"    --log               the whole log of a failed step, not its\n"
 	"                        last try.logLines lines\n"
 	"    -m, --reason <text> why, as the CI shows it\n"
@@ -98,6 +99,7 @@ struct options {
 	const char **builders; /* -b, in argv order */
 	size_t nbuilders;
 	int full_log;
+	int list_builders;
 	/* subcommands */
 	const char *sub;       /* NULL, "list", "show", "again" */
 	const char *which;     /* show/again: <n> or <id> */
@@ -475,6 +477,10 @@ static int parse_options(struct options *o, int argc, char **argv)
 		}
 		if (!strcmp(a, "--log")) {
 			o->full_log = 1;
+			continue;
+		}
+		if (!strcmp(a, "--list-builders") && !o->sub) {
+			o->list_builders = 1;
 			continue;
 		}
 		if ((r = take_value(&value, argc, argv, &i, "--builder")) ||
@@ -1048,6 +1054,35 @@ static int choose_backend(struct try *t, const struct options *o,
 
 static int send_try(struct try *t, const struct options *o);
 
+static int list_builders(struct try *t, const struct options *o)
+{
+	struct try_strlist names = { NULL, 0, 0 };
+	struct try_buf b = TRY_BUF_INIT;
+	size_t i;
+
+	if (!t->backend || !t->backend->list_builders) {
+		try_error_set("the %s backend cannot list builders%s",
+			      t->backend_name, t->backend ? "" :
+			      ": it runs try.command");
+		return fail(o, NULL, NULL, NULL);
+	}
+	t->ci.verbose = o->verbose;
+	if (!curl_ready) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		curl_ready = 1;
+	}
+	if (t->backend->list_builders(&names, &t->ci) < 0)
+		return fail(o, NULL, NULL, "cannot list builders");
+	for (i = 0; i < names.nr; i++) {
+		add_safe(&b, names.items[i], 200);
+		try_buf_addch(&b, '\n');
+	}
+	put(stdout, &b);
+	try_buf_release(&b);
+	try_strlist_release(&names);
+	return 0;
+}
+
 static int run(struct try *t, const struct options *o)
 {
 	struct try_patch_options po = TRY_PATCH_OPTIONS_INIT;
@@ -1063,6 +1098,8 @@ static int run(struct try *t, const struct options *o)
 	if ((code = choose_backend(t, o, o->backend ? o->backend
 						      : t->ci.backend)))
 		return code;
+	if (o->list_builders)
+		return list_builders(t, o);
 
 	if (try_patch_base(&t->base, t->repo, &t->cfg, o->base) < 0)
 		return fail(o, t, NULL, NULL);
