@@ -1054,6 +1054,25 @@ static int choose_backend(struct try *t, const struct options *o,
 
 static int send_try(struct try *t, const struct options *o);
 
+/* Removes what a killed try left behind; silent unless it removed some. */
+static void prune_dead(struct try *t)
+{
+	struct try_strlist removed = { NULL, 0, 0 };
+	struct try_buf b = TRY_BUF_INIT;
+	size_t i;
+
+	try_ci_local_prune(&removed, t->repo, NULL);
+	for (i = 0; i < removed.nr; i++) {
+		try_buf_adds(&b, "git-try: removed the worktree of a try that "
+			     "was killed: ");
+		add_safe(&b, removed.items[i], 1000);
+		try_buf_addch(&b, '\n');
+	}
+	put(stderr, &b);
+	try_buf_release(&b);
+	try_strlist_release(&removed);
+}
+
 static int list_builders(struct try *t, const struct options *o)
 {
 	struct try_strlist names = { NULL, 0, 0 };
@@ -1095,6 +1114,7 @@ static int run(struct try *t, const struct options *o)
 			      "is bare");
 		return fail(o, t, NULL, NULL);
 	}
+	prune_dead(t);
 	if ((code = choose_backend(t, o, o->backend ? o->backend
 						      : t->ci.backend)))
 		return code;
