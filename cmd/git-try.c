@@ -62,6 +62,8 @@ static const char usage_text[] =
 	"                        (default: try.command, else 'make check')\n"
 	"    -b, --builder <name>  run this builder (repeatable; default:\n"
 	"                        try.builders, else all of the scheduler's)\n"
+	"    --preset <name>     backend, builders and command from\n"
+	"                        try.preset.<name>.*; options override it\n"
 	"    --list-builders     ask the CI which builders a try can run\n"
 	"    --log               the whole log of a failed step, not its\n"
 	"                        last try.logLines lines\n"
@@ -100,6 +102,7 @@ struct options {
 	size_t nbuilders;
 	int full_log;
 	int list_builders;
+	const char *preset;    /* --preset */
 	/* subcommands */
 	const char *sub;       /* NULL, "list", "show", "again" */
 	const char *which;     /* show/again: <n> or <id> */
@@ -481,6 +484,12 @@ static int parse_options(struct options *o, int argc, char **argv)
 		}
 		if (!strcmp(a, "--list-builders") && !o->sub) {
 			o->list_builders = 1;
+			continue;
+		}
+		if ((r = take_value(&o->preset, argc, argv, &i, "--preset"))) {
+			if (r < 0)
+				return usage_error("option '%s' needs a value",
+						   a);
 			continue;
 		}
 		if ((r = take_value(&value, argc, argv, &i, "--builder")) ||
@@ -1026,12 +1035,12 @@ static int choose_backend(struct try *t, const struct options *o,
 			try_strlist_add(&t->ci.builders, o->builders[i]);
 	}
 	if (strcmp(backend, "local")) {
-		t->backend_name = backend;
 		t->backend = try_ci_backend_find(backend);
 		if (!t->backend)
 			return usage_error("unknown backend '%s' (local, "
 					   "buildbot, jenkins, webhook)",
 					   backend);
+		t->backend_name = t->backend->name; /* `backend` may go */
 		if (o->command && t->backend->own_command)
 			return usage_error("--command is the local backend's: "
 					   "%s runs its own test command (the "
@@ -1115,8 +1124,36 @@ static int run(struct try *t, const struct options *o)
 		return fail(o, t, NULL, NULL);
 	}
 	prune_dead(t);
-	if ((code = choose_backend(t, o, o->backend ? o->backend
-						      : t->ci.backend)))
+	if (o->preset) {
+		struct try_ci_preset p;
+		struct options opts = *o;
+		const char **names = NULL;
+		size_t i;
+
+		if (try_ci_preset_load(&p, t->repo, o->preset) < 0) {
+			try_ci_preset_release(&p);
+			return fail(o, t, NULL, NULL);
+		}
+		if (!o->backend && p.backend)
+			opts.backend = p.backend;
+		if (!o->command && p.command)
+			opts.command = p.command;
+		if (!o->nbuilders && p.builders.nr) {
+			names = try_xcalloc(p.builders.nr, sizeof(*names));
+			for (i = 0; i < p.builders.nr; i++)
+				names[i] = p.builders.items[i];
+			opts.builders = names;
+			opts.nbuilders = p.builders.nr;
+		}
+		code = choose_backend(t, &opts, opts.backend ? opts.backend
+							     : t->ci.backend);
+		free(names);
+		try_ci_preset_release(&p);
+	} else {
+		code = choose_backend(t, o, o->backend ? o->backend
+						       : t->ci.backend);
+	}
+	if (code)
 		return code;
 	if (o->list_builders)
 		return list_builders(t, o);

@@ -329,6 +329,60 @@ void try_ci_settings_release(struct try_ci_settings *s)
 	memset(s, 0, sizeof(*s));
 }
 
+int try_ci_preset_load(struct try_ci_preset *out, git_repository *repo,
+		       const char *name)
+{
+	git_config *cfg = NULL;
+	struct try_buf key = TRY_BUF_INIT;
+	const char *p;
+	size_t base;
+	int ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	for (p = name; *p; p++)
+		if (!(('a' <= *p && *p <= 'z') || ('A' <= *p && *p <= 'Z') ||
+		      ('0' <= *p && *p <= '9') || *p == '-' || *p == '_'))
+			break;
+	if (!*name || *p) {
+		try_error_set("preset '%s': a name of letters, digits, '-' and "
+			      "'_'", name);
+		return -1;
+	}
+	if (try_config_snapshot(&cfg, repo) < 0)
+		return -1;
+	try_buf_addf(&key, "try.preset.%s.", name);
+	base = key.len;
+	try_buf_adds(&key, "backend");
+	if (try_config_get_string(&out->backend, cfg, key.ptr) < 0)
+		goto done;
+	try_buf_setlen(&key, base);
+	try_buf_adds(&key, "command");
+	if (try_config_get_string(&out->command, cfg, key.ptr) < 0)
+		goto done;
+	try_buf_setlen(&key, base);
+	try_buf_adds(&key, "builders");
+	if (try_config_get_multi(&out->builders, cfg, key.ptr) < 0)
+		goto done;
+	if (!out->backend && !out->command && !out->builders.nr) {
+		try_error_set("no preset '%s': try.preset.%s.builders, "
+			      ".backend or .command is not set", name, name);
+		goto done;
+	}
+	ret = 0;
+done:
+	try_buf_release(&key);
+	git_config_free(cfg);
+	return ret;
+}
+
+void try_ci_preset_release(struct try_ci_preset *p)
+{
+	free(p->backend);
+	free(p->command);
+	try_strlist_release(&p->builders);
+	memset(p, 0, sizeof(*p));
+}
+
 const struct try_ci_backend *try_ci_backend_find(const char *name)
 {
 	if (!strcmp(name, "buildbot"))

@@ -98,6 +98,24 @@ int try_ci_settings_load_from(struct try_ci_settings *out, git_config *cfg);
 
 void try_ci_settings_release(struct try_ci_settings *s);
 
+/* A named choice of what runs: try.preset.<name>.* */
+struct try_ci_preset {
+	char *backend;                /* .backend, or NULL */
+	char *command;                /* .command, or NULL */
+	struct try_strlist builders;  /* .builders (multi-valued) */
+};
+
+/*
+ * Reads try.preset.<name>.backend, .command and .builders of `repo` into
+ * `out`.  Returns 0, or -1 with a message when no such key is set (an
+ * unknown preset) or `name` is not a plain name.  Release `out` with
+ * try_ci_preset_release() either way.
+ */
+int try_ci_preset_load(struct try_ci_preset *out, git_repository *repo,
+		       const char *name);
+
+void try_ci_preset_release(struct try_ci_preset *p);
+
 /* A submission being followed: the jobs it started and its overall URL. */
 struct try_ci_result {
 	struct try_ci_job *jobs;

@@ -131,6 +131,16 @@ test_expect_success '-b picks the builder; an unknown one is refused before send
 	git checkout -q plain.txt
 '
 
+test_expect_success 'a preset chooses the builders; an unknown preset is refused' '
+	echo more >>plain.txt &&
+	git config try.preset.asan.builders try-asan &&
+	git try --preset asan >"$O/out" 2>"$O/err" &&
+	test "$(cut -d: -f1 "$O/out")" = try-asan &&
+	test_exit_code 128 git try --preset nope >"$O/out" 2>"$O/err" &&
+	test_grep "git-try: no preset .nope." "$O/err" &&
+	git checkout -q plain.txt
+'
+
 test_expect_success '--list-builders asks the CI' '
 	git try --list-builders >"$O/out" &&
 	printf "try\ntry-asan\n" >"$O/want" &&
