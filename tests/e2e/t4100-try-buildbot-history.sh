@@ -67,9 +67,9 @@ test_expect_success '--json carries the step, the log tail and its URL per job' 
 	    assert len(j["log"].splitlines()) == 30, j["log"]
 	    assert j["log_url"].startswith(sys.argv[2] + "api/v2/logs/"), j
 	EOF
-	git -c try.logLines=3 try --json >"$O/json3" 2>"$O/err";
+	test_exit_code 1 git -c try.logLines=3 try --json >"$O/json3" 2>"$O/err" &&
 	"$PY" -c "import json,sys; j=json.load(open(sys.argv[1]))[\"jobs\"][0]; assert len(j[\"log\"].splitlines()) == 3, j" "$O/json3" &&
-	git try --log --json >"$O/jsonall" 2>"$O/err";
+	test_exit_code 1 git try --log --json >"$O/jsonall" 2>"$O/err" &&
 	grep -q "noise 1\\\\n" "$O/jsonall" &&
 	git checkout -q check.sh
 '
