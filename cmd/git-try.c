@@ -1421,7 +1421,8 @@ static int cmd_again(struct try *t, const struct options *o)
 		if (strcmp(o->backend ? o->backend : r->backend, "buildbot"))
 			opts.nbuilders = 0; /* one job: the job */
 	}
-	if (!o->command && r->command)
+	if (!o->command && r->command &&
+	    (!o->backend || !strcmp(o->backend, "local")))
 		opts.command = r->command;
 	if ((code = choose_backend(t, &opts, o->backend ? o->backend
 							 : r->backend)))
