@@ -5,14 +5,25 @@
 
 /*
  * Glob matching with git's meaning (wildmatch.c): `*`, `?`, `[...]` (ranges,
- * `!` or `^` negation), backslash escapes and, with TRY_GLOB_PATHNAME, `**`
- * across directories while `*` and `?` stop at `/`.
+ * `!` or `^` negation, POSIX classes such as `[:alpha:]` in git's ASCII
+ * sense), backslash escapes and, with TRY_GLOB_PATHNAME, `**` across
+ * directories while `*`, `?` and `[...]` stop at `/`.  A malformed bracket
+ * expression (no closing `]`, an unknown `[:name:]`) matches nothing, as in
+ * git.  TRY_GLOB_CASEFOLD ignores ASCII case (git's WM_CASEFOLD).
  */
 enum try_glob_flags {
 	TRY_GLOB_PATHNAME = (1 << 0),
+	TRY_GLOB_CASEFOLD = (1 << 1),
 };
 
-/* 1 when `text` matches `pattern`, 0 when not. */
+/*
+ * 1 when `text` matches `pattern`, 0 when not; the answer of git's
+ * wildmatch() for every case of git's own test table (t3070).  Time is
+ * polynomial: at most (pattern length x text length) steps, each a scan
+ * of the text, whatever the stars; a memo table of that many bytes is
+ * taken from the heap for long inputs (on allocation failure matching goes
+ * on without it, slower but still right).
+ */
 int try_glob_match(const char *pattern, const char *text, unsigned flags);
 
 /*
