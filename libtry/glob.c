@@ -1,4 +1,6 @@
 #include "libtry/glob.h"
+#include "libtry/buf.h"
+#include "libtry/error.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -427,4 +429,146 @@ int try_pathspec_covers_dir(const char *pattern, const char *dir, size_t len)
 	if (!plen || plen > len || memcmp(pattern, dir, plen))
 		return 0;
 	return plen == len || dir[plen] == '/';
+}
+
+/* git's pathspec magic signature characters (ctype.c GIT_PATHSPEC_MAGIC) */
+static int is_magic_char(char c)
+{
+	return c && strchr("!\"#%&',-/:;<=>@_`~", c);
+}
+
+/*
+ * Reads the magic of pathspec `value` (":(top,glob)x", ":/x", ":!x") and
+ * returns where the path starts, or NULL with a message when the magic is
+ * one a config glob cannot honour.  Sets *literal for ":(literal)".
+ */
+static const char *parse_magic(const char *key, const char *value,
+			       int *literal)
+{
+	const char *p = value + 1;
+	int glob = 0;
+
+	*literal = 0;
+	if (*value != ':')
+		return value;
+	if (*p != '(') {
+		for (; *p && *p != ':'; p++) {
+			if (*p == '!' || *p == '^') {
+				try_error_set("%s: '%s': exclude magic is not "
+					      "supported", key, value);
+				return NULL;
+			}
+			if (!is_magic_char(*p))
+				break;
+			if (*p != '/') {
+				try_error_set("%s: '%s': unknown pathspec "
+					      "magic '%c'", key, value, *p);
+				return NULL;
+			}
+		}
+		return *p == ':' ? p + 1 : p;
+	}
+	for (p++; *p != ')';) {
+		size_t len = strcspn(p, ",)");
+
+		if (!p[len]) {
+			try_error_set("%s: '%s': missing ')' after the "
+				      "pathspec magic", key, value);
+			return NULL;
+		}
+		if (len == 3 && !strncmp(p, "top", 3)) {
+			;
+		} else if (len == 4 && !strncmp(p, "glob", 4)) {
+			glob = 1;
+		} else if (len == 7 && !strncmp(p, "literal", 7)) {
+			*literal = 1;
+		} else if (len == 5 && !strncmp(p, "icase", 5)) {
+			try_error_set("%s: '%s': icase magic is not "
+				      "supported; spell both cases, e.g. "
+				      "'[Cc]onfig/**'", key, value);
+			return NULL;
+		} else {
+			try_error_set("%s: '%s': pathspec magic '%.*s' is not "
+				      "supported", key, value, (int)len, p);
+			return NULL;
+		}
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (glob && *literal) {
+		try_error_set("%s: '%s': 'literal' and 'glob' magic are "
+			      "incompatible", key, value);
+		return NULL;
+	}
+	return p + 1;
+}
+
+int try_pathspec_normalize(char **out, const char *key, const char *value)
+{
+	const char *path, *p;
+	char *res, *q;
+	int literal, dir;
+
+	*out = NULL;
+	if (!*value) {
+		try_error_set("%s: empty glob", key);
+		return -1;
+	}
+	path = parse_magic(key, value, &literal);
+	if (!path)
+		return -1;
+	if (literal && path[try_glob_literal_prefix(path)]) {
+		try_error_set("%s: '%s': literal magic on a path with "
+			      "wildcard characters is not supported", key,
+			      value);
+		return -1;
+	}
+	if (*path == '/' && !path[strspn(path, "/")]) {
+		try_error_set("%s: '%s' names no path inside the repository "
+			      "(use '.' for every path)", key, value);
+		return -1;
+	}
+	res = q = try_xmalloc(strlen(path) + 3);
+	/* a trailing slash means "a directory", as in git */
+	dir = *path && path[strlen(path) - 1] == '/';
+	for (p = path; *p;) {
+		size_t len;
+
+		p += strspn(p, "/");
+		len = strcspn(p, "/");
+		if (!len)
+			break;
+		if (len == 1 && *p == '.') {
+			;
+		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
+			if (q == res) {
+				try_error_set("%s: '%s' leads outside the "
+					      "repository", key, value);
+				free(res);
+				return -1;
+			}
+			q--;
+			while (q > res && q[-1] != '/')
+				q--;
+			if (q > res)
+				q--;
+		} else {
+			if (q > res)
+				*q++ = '/';
+			memcpy(q, p, len);
+			q += len;
+		}
+		p += len;
+	}
+	if (q == res) {
+		/* ".", "./", ":/": the whole tree, as in git */
+		memcpy(res, "**", 2);
+		q = res + 2;
+	} else if (dir) {
+		*q++ = '/';
+	}
+	*q = '\0';
+	*out = res;
+	return 0;
 }

@@ -50,6 +50,22 @@ int try_pathspec_may_match_below(const char *pattern, const char *dir,
  */
 int try_pathspec_covers_dir(const char *pattern, const char *dir, size_t len);
 
+/*
+ * Turns one configured pathspec `value` (e.g. of lanes.config, named `key`
+ * in messages) into the form the functions above take, with the meaning
+ * git gives it as a `:(glob)` pathspec from the top of the repository:
+ * magic `:(top)`, `:/`, `:(glob)` and `:(literal)` (a path without wildcard
+ * characters) is dropped, `.` components and repeated slashes go, `..`
+ * takes back a component, leading slashes are dropped (the top), a
+ * trailing slash stays (directories only), and a value naming the whole
+ * tree (`.`, `./`, `:/`) becomes `**`.  A value a glob cannot honour is
+ * refused rather than left to match nothing: empty, `/` alone, `..` above
+ * the top, `icase`, `exclude` (`:!`, `:^`), `attr` or unknown magic,
+ * a missing `)`.  Returns 0 and sets `*out` (caller frees), or -1 with
+ * one line "<key>: '<value>': <why>".
+ */
+int try_pathspec_normalize(char **out, const char *key, const char *value);
+
 /* Length of the leading part of `pattern` that holds no special char. */
 size_t try_glob_literal_prefix(const char *pattern);
 

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "libtry/error.h"
 #include "libtry/glob.h"
 #include "wildmatch_table.h"
 
@@ -209,6 +210,83 @@ START_TEST(test_many_stars_polynomial)
 }
 END_TEST
 
+/* NULL: refused with a message naming the key */
+static const struct {
+	const char *value, *norm;
+} normalize_cases[] = {
+	{ "config/**", "config/**" },
+	{ "./config/**", "config/**" },
+	{ "./config", "config" },
+	{ "config//**", "config/**" },
+	{ "config/./x", "config/x" },
+	{ "config/", "config/" },
+	{ "config///", "config/" },
+	{ ".", "**" },
+	{ "./", "**" },
+	{ ":/", "**" },
+	{ ":(top)config", "config" },
+	{ ":/config", "config" },
+	{ ":/:config", "config" },
+	{ ":config", "config" },
+	{ ":(glob)config/**", "config/**" },
+	{ ":(top,glob)./config/**", "config/**" },
+	{ ":(literal)config", "config" },
+	{ "/config/**", "config/**" },
+	{ "a/../config/x", "config/x" },
+	{ "a/b/../../config", "config" },
+	{ "/", NULL },
+	{ "//", NULL },
+	{ "", NULL },
+	{ "..", NULL },
+	{ "config/../../x", NULL },
+	{ ":(glob,icase)config/**", NULL },
+	{ ":(icase)config", NULL },
+	{ ":!config", NULL },
+	{ ":^config", NULL },
+	{ ":(exclude)config", NULL },
+	{ ":(attr:x)config", NULL },
+	{ ":(glob", NULL },
+	{ ":(literal)a*b", NULL },
+	{ ":(literal,glob)x", NULL },
+	{ ":-x", NULL },
+};
+
+START_TEST(test_normalize_table)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(normalize_cases) / sizeof(*normalize_cases);
+	     i++) {
+		char *got = (char *)"unset";
+		int r = try_pathspec_normalize(&got, "lanes.config",
+					       normalize_cases[i].value);
+
+		if (!normalize_cases[i].norm) {
+			ck_assert_msg(r == -1 && !got,
+				      "'%s' should be refused",
+				      normalize_cases[i].value);
+			ck_assert_msg(!strncmp(try_error_last(),
+					       "lanes.config: ", 14),
+				      "'%s': message '%s' names no key",
+				      normalize_cases[i].value,
+				      try_error_last());
+			continue;
+		}
+		ck_assert_msg(r == 0, "'%s' refused: %s",
+			      normalize_cases[i].value, try_error_last());
+		ck_assert_msg(!strcmp(got, normalize_cases[i].norm),
+			      "'%s' gave '%s', want '%s'",
+			      normalize_cases[i].value, got,
+			      normalize_cases[i].norm);
+		/* as `git diff-tree -- <value>`, every one takes config/x */
+		ck_assert_msg(try_pathspec_match(got, "config/x"),
+			      "'%s' misses config/x",
+			      normalize_cases[i].value);
+		free(got);
+	}
+}
+END_TEST
+
 Suite *glob_suite(void)
 {
 	Suite *s = suite_create("glob");
@@ -219,6 +297,7 @@ Suite *glob_suite(void)
 	tcase_add_test(tc, test_ref_globs);
 	tcase_add_test(tc, test_covers_dir_table);
 	tcase_add_test(tc, test_git_wildmatch_table);
+	tcase_add_test(tc, test_normalize_table);
 	tcase_add_test(tc, test_many_stars_polynomial);
 	suite_add_tcase(s, tc);
 	return s;
