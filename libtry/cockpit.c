@@ -749,7 +749,7 @@ int try_cockpit_hold(struct try_cockpit *c, const char *user,
 
 	if (!try_hold_may_hold(&c->cfg, user)) {
 		try_error_set("'%s' may not hold lanes (lanes.holders)", user);
-		return 1;
+		return TRY_COCKPIT_EDENIED;
 	}
 	if (!reason || !reason[strspn(reason, " \t\r\n")]) {
 		try_error_set("a hold needs a reason");
@@ -787,7 +787,7 @@ int try_cockpit_release(struct try_cockpit *c, const char *user,
 	if (!try_hold_may_hold(&c->cfg, user)) {
 		try_error_set("'%s' may not release lanes (lanes.holders)",
 			      user);
-		return 1;
+		return TRY_COCKPIT_EDENIED;
 	}
 	r = try_hold_set(c->repo, c->cfg.remote, scope, NULL, 0);
 	if (r == TRY_ENOTFOUND || r == TRY_HOLD_EREJECTED)

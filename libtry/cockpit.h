@@ -77,15 +77,19 @@ int try_cockpit_stamp(char out[17], struct try_cockpit *c);
  * Holds `scope` for `user` (an authenticated name from the server) with
  * `reason`, through hold.c with the checks of `git lanes hold`: the user
  * must be allowed by lanes.holders, and a lane held already is refused
- * unless `force`.  1 with a message when refused; 0 when held; -1 with a
- * message on failure.
+ * unless `force`.  TRY_COCKPIT_EDENIED with a message when the user may
+ * not hold; 1 with a message when refused otherwise (held already, no
+ * reason); 0 when held; -1 with a message on failure.
  */
+#define TRY_COCKPIT_EDENIED 2
+
 int try_cockpit_hold(struct try_cockpit *c, const char *user,
 		     enum try_hold_scope scope, const char *reason, int force);
 
 /*
- * Releases `scope` for `user`, with the same checks.  1 with a message
- * when refused (not a holder, not held); 0 when released; -1 on failure.
+ * Releases `scope` for `user`, with the same checks.  TRY_COCKPIT_EDENIED
+ * when the user may not; 1 with a message when the lane is not held; 0
+ * when released; -1 on failure.
  */
 int try_cockpit_release(struct try_cockpit *c, const char *user,
 			enum try_hold_scope scope);

@@ -491,7 +491,7 @@ static void action(struct reply *r, struct try_serve *s, struct site *site,
 	}
 	if (ret > 0) {
 		try_buf_addf(&notice, "refused: %s", try_error_last());
-		r->status = 409;
+		r->status = ret == TRY_COCKPIT_EDENIED ? 403 : 409;
 	} else {
 		try_buf_addf(&notice, "%s: %s", try_hold_scope_key(scope),
 			     !strcmp(what, "hold") ? "held" : "released");
