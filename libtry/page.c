@@ -84,7 +84,11 @@ const char try_page_script[] =
 	"function loc(root){root.querySelectorAll('time[datetime]')"
 	".forEach(function(t){var d=new Date(t.getAttribute('datetime'));"
 	"if(!isNaN(d)){t.title=t.getAttribute('datetime').replace('T',' ')"
-	".replace('Z',' UTC');t.textContent=d.toLocaleString();}});}"
+	".replace('Z',' UTC');t.textContent=t.classList.contains('age')?"
+	"age(d):d.toLocaleString();}});}"
+	"function age(d){var s=(Date.now()-d)/1000;"
+	"return s<3600?Math.max(0,Math.round(s/60))+' min':s<172800?"
+	"Math.round(s/3600)+' h':Math.round(s/86400)+' days';}"
 	"loc(document);"
 	"var m=document.querySelector('main');if(!m)return;"
 	"var api=m.getAttribute('data-api');var stamp=m.getAttribute("
@@ -123,10 +127,10 @@ static void badge(struct try_buf *out, const char *lane)
 	try_buf_adds(out, "</span>");
 }
 
-static void when(struct try_buf *out, const char *iso)
+static void time_el(struct try_buf *out, const char *iso, const char *cls)
 {
 	/* "2024-05-01T12:00:00Z" shows as "2024-05-01 12:00 UTC" without JS */
-	try_buf_adds(out, "<time datetime=\"");
+	try_buf_addf(out, "<time%s datetime=\"", cls);
 	html(out, iso);
 	try_buf_adds(out, "\" title=\"");
 	html(out, iso);
@@ -140,6 +144,11 @@ static void when(struct try_buf *out, const char *iso)
 		html(out, iso);
 	}
 	try_buf_adds(out, "</time>");
+}
+
+static void when(struct try_buf *out, const char *iso)
+{
+	time_el(out, iso, "");
 }
 
 static void hidden(struct try_buf *out, const char *name, const char *value)
@@ -253,7 +262,7 @@ static void pending(struct try_buf *out, json_t *state)
 			try_buf_adds(out, "</td><td class=\"hide-s\">");
 			html(out, jstr(c, "author"));
 			try_buf_adds(out, "</td><td>");
-			when(out, jstr(c, "time"));
+			time_el(out, jstr(c, "time"), " class=\"age\"");
 			try_buf_adds(out, "</td></tr>");
 			n++;
 		}

@@ -34,3 +34,33 @@ cockpit_stop() {
 http_status() {
 	curl -s -o /dev/null -w '%{http_code}\n' --max-time 20 "$@"
 }
+
+CHROMIUM_FLAGS="--headless --no-sandbox --disable-gpu --disable-quic
+	--no-first-run --disable-background-networking --disable-component-update
+	--disable-sync --disable-dev-shm-usage"
+
+# browser_start: a headless Chromium with the DevTools protocol on a port of
+# its own (written to $BROWSER_DIR/DevToolsActivePort), stopped at exit.
+# Drive it with tests/e2e/servers/browser.py "$BROWSER_DIR" <url> <step>...
+browser_start() {
+	BROWSER_DIR="$TRASH/chromium"
+	rm -rf "$BROWSER_DIR" && mkdir -p "$BROWSER_DIR" || return 1
+	# shellcheck disable=SC2086
+	setsid chromium $CHROMIUM_FLAGS --user-data-dir="$BROWSER_DIR" \
+		--remote-debugging-port=0 --window-size=1200,900 about:blank \
+		>"$TRASH/chromium.log" 2>&1 &
+	BROWSER_PID=$!
+	at_exit "kill -- -$BROWSER_PID"
+}
+
+# browser_dump <url> <file> [<flags>...]: the DOM after scripts ran, from a
+# Chromium of its own (--dump-dom prints nothing with scripts off: use
+# browser.py's nojs step for that).
+browser_dump() {
+	local url=$1 file=$2 dir="$TRASH/chromium-dump.$$"
+	shift 2
+	rm -rf "$dir" && mkdir -p "$dir" &&
+	# shellcheck disable=SC2086
+	timeout 60 chromium $CHROMIUM_FLAGS --user-data-dir="$dir" "$@" \
+		--dump-dom "$url" >"$file" 2>"$dir.log"
+}
