@@ -581,7 +581,7 @@ static json_t *hold_json(const struct try_hold *h)
 }
 
 static int lanes_json(json_t *state, struct try_cockpit *c,
-		      const struct try_holds *holds)
+		      const struct try_holds *holds, int summary)
 {
 	json_t *lanes = json_array();
 	char hex[GIT_OID_HEXSZ + 1], when[32];
@@ -606,6 +606,8 @@ static int lanes_json(json_t *state, struct try_cockpit *c,
 			if ((int)p->lane != l)
 				continue;
 			n++;
+			if (summary)
+				continue;
 			pc = json_object();
 			git_oid_tostr(hex, sizeof(hex), &p->id);
 			iso_time(when, sizeof(when), p->time);
@@ -676,7 +678,8 @@ int try_cockpit_state(json_t **out, struct try_cockpit *c,
 	for (i = 0; i < holds.nr; i++)
 		json_array_append_new(ha, hold_json(&holds.items[i]));
 	json_object_set_new(state, "holds", ha);
-	if (lanes_json(state, c, &holds) < 0 || timeline(state, c, q) < 0 ||
+	if (lanes_json(state, c, &holds, q && q->summary) < 0 ||
+	    (!(q && q->summary) && timeline(state, c, q) < 0) ||
 	    webhooks_json(state, c) < 0)
 		goto fail;
 	totals(state, c);

@@ -53,6 +53,7 @@ struct try_cockpit_query {
 	const char *type;
 	const char *person;
 	size_t page; /* 0: the newest events */
+	int summary; /* counts only: no timeline, no commit lists */
 };
 
 /*

@@ -353,10 +353,13 @@ static void index_page(struct reply *r, struct try_serve *s)
 static void metrics(struct reply *r, struct try_serve *s)
 {
 	json_t **states = try_xcalloc(s->n, sizeof(*states));
+	struct try_cockpit_query q;
 	size_t i;
 
+	memset(&q, 0, sizeof(q));
+	q.summary = 1;
 	for (i = 0; i < s->n; i++) {
-		if (state_of(&states[i], &s->sites[i], NULL) < 0) {
+		if (state_of(&states[i], &s->sites[i], &q) < 0) {
 			fail(r, s);
 			goto done;
 		}
