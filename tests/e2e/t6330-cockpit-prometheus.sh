@@ -32,6 +32,10 @@ scrape_configs:
     static_configs:
       - targets: ['127.0.0.1:$COCKPIT_PORT']
 EOF
+[ $? = 0 ] || {
+	echo "not ok - could not set up the server configuration"
+	exit 1
+}
 setsid prometheus --config.file=prom/prometheus.yml \
 	--storage.tsdb.path=prom/data --web.listen-address="127.0.0.1:$PROM_PORT" \
 	>prom/log 2>&1 &

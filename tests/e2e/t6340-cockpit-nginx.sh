@@ -40,6 +40,10 @@ http {
 	include $NGX/cockpit.conf;
 }
 EOF
+[ $? = 0 ] || {
+	echo "not ok - could not set up the server configuration"
+	exit 1
+}
 setsid /usr/sbin/nginx -p "$NGX" -c "$NGX/nginx.conf" -e "$NGX/logs/error.log" \
 	</dev/null >"$NGX/logs/out" 2>&1 &
 at_exit "kill -- -$!"
