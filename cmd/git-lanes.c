@@ -770,6 +770,17 @@ static int cmd_serve(int argc, char **argv)
 			}
 		n++;
 	}
+	/* read the journals and classify what waits before the first
+	 * visitor comes, not while they wait */
+	for (k = 0; k < n; k++) {
+		json_t *state = NULL;
+		if (try_cockpit_state(&state, cockpits[k], NULL) < 0) {
+			fprintf(stderr, "git-lanes: '%s': %s\n",
+				try_cockpit_name(cockpits[k]), try_error_last());
+			goto done;
+		}
+		json_decref(state);
+	}
 	/* the signals are waited for here, not delivered to server threads */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
