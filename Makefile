@@ -24,6 +24,9 @@ SHELL_PATH ?= /bin/sh
 PKGS = libgit2 libpcre2-8 libcurl jansson libcrypto
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+# git lanes serve embeds an HTTP server; only git-lanes links it.
+SERVE_CFLAGS := $(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null)
+SERVE_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null) -lpthread
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
@@ -74,6 +77,8 @@ cmd/%.o hooks/%.o: ALL_CFLAGS += -DTRY_VERSION='"$(VERSION)"'
 %.o: %.c
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+libtry/serve.o: ALL_CFLAGS += $(SERVE_CFLAGS)
+cmd/git-lanes: PKG_LIBS += $(SERVE_LIBS)
 cmd/%: cmd/%.o $(LIB)
 	$(QUIET_LINK)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
 
