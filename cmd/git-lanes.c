@@ -860,6 +860,10 @@ int main(int argc, char **argv)
 	struct lanes lanes;
 	int json = 0, nrevs = 0, dashdash = 0, i, rc = 128, timeout = 0;
 
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("git-lanes %s\n", TRY_VERSION);
+		return 0;
+	}
 	memset(&lanes, 0, sizeof(lanes));
 	if (argc > 1 && (rc = run_subcommand(argc, argv)) >= 0)
 		return rc;
