@@ -23,6 +23,13 @@ SHELL_PATH ?= /bin/sh
 PKGS = libgit2 libpcre2-8 libcurl jansson libcrypto
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+# nettle: SHA-1 for git commit-age (libtry/age.c); --as-needed, so only the
+# programs that hash load it
+PKGS_AS_NEEDED = nettle
+PKG_CFLAGS += $(shell $(PKG_CONFIG) --cflags $(PKGS_AS_NEEDED) 2>/dev/null)
+PKG_LIBS += -Wl,--as-needed \
+	$(shell $(PKG_CONFIG) --libs $(PKGS_AS_NEEDED) 2>/dev/null) \
+	-Wl,--no-as-needed
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
