@@ -20,10 +20,12 @@
 #include "libtry/age.h"
 #include "libtry/buf.h"
 #include "libtry/error.h"
+#include "libtry/fs.h"
 #include "libtry/gitfast.h"
 #include "libtry/ignore.h"
 #include "libtry/index.h"
 #include "libtry/repo.h"
+#include "libtry/run.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -32,17 +34,13 @@
 #include <limits.h>
 #include <nettle/sha1.h>
 #include <pthread.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-extern char **environ;
 
 #define STATE_FILE "try/dirty-since"
 #define HEAD_CACHE_FILE "try/head-tree"
@@ -223,23 +221,6 @@ static void settings_release(struct settings *s)
 	settings_init(s);
 }
 
-/* "~/x" -> "$HOME/x"; NULL (bail) for "~user/x". */
-static char *expand_path(const char *v)
-{
-	struct try_buf buf = TRY_BUF_INIT;
-	const char *home = getenv("HOME");
-
-	if (v[0] != '~')
-		return try_xstrdup(v);
-	if (v[1] && v[1] != '/')
-		return NULL;
-	if (!home || !*home)
-		return NULL;
-	try_buf_adds(&buf, home);
-	try_buf_adds(&buf, v + 1);
-	return try_buf_detach(&buf);
-}
-
 static int bad_value(const char *key, const char *value)
 {
 	try_error_set("%s: bad value '%s'", key, value ? value : "");
@@ -284,7 +265,7 @@ static int settings_set(struct settings *s, const char *key,
 		   !strcmp(key, "core.attributesfile")) {
 		char **slot = key[5] == 'e' ? &s->excludes_file :
 					      &s->attributes_file;
-		char *path = value ? expand_path(value) : NULL;
+		char *path = value ? try_fs_expand_home(value) : NULL;
 		if (!path) {
 			s->bail = 1;
 			return 0;
@@ -459,24 +440,16 @@ static int fast_discover(struct ctx *c)
 static void write_gitdir_file(struct ctx *c, const char *name,
 			      const char *data, size_t len)
 {
-	struct try_buf path = TRY_BUF_INIT, tmp = TRY_BUF_INIT;
-	int fd;
+	struct try_buf path = TRY_BUF_INIT;
 
 	try_buf_addf(&path, "%stry", c->gitdir);
 	if (mkdir(path.ptr, 0777) < 0 && errno != EEXIST)
 		goto done;
 	try_buf_reset(&path);
 	try_buf_addf(&path, "%s%s", c->gitdir, name);
-	try_buf_addf(&tmp, "%s.%ld.tmp", path.ptr, (long)getpid());
-	fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0)
-		goto done;
-	if (write(fd, data, len) != (ssize_t)len || close(fd) < 0 ||
-	    rename(tmp.ptr, path.ptr) < 0)
-		unlink(tmp.ptr);
+	try_fs_write_atomic(path.ptr, data, len, 0666);
 done:
 	try_buf_release(&path);
-	try_buf_release(&tmp);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2085,12 +2058,10 @@ done:
 static int run_git(struct try_buf *out, int merge_err, const char *workdir,
 		   const char *const *argv)
 {
-	posix_spawn_file_actions_t fa;
+	struct try_run run = TRY_RUN_INIT;
 	const char *args[32];
-	int pipefd[2], status, i, n = 0;
-	pid_t pid;
+	int i, n = 0;
 
-	args[n++] = "git";
 	if (!(getenv("GIT_DIR") && *getenv("GIT_DIR")) && workdir) {
 		args[n++] = "-C";
 		args[n++] = workdir;
@@ -2098,39 +2069,10 @@ static int run_git(struct try_buf *out, int merge_err, const char *workdir,
 	for (i = 0; argv[i] && n < 31; i++)
 		args[n++] = argv[i];
 	args[n] = NULL;
-	if (pipe(pipefd) < 0) {
-		try_error_set("cannot run git: %s", strerror(errno));
-		return -1;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
-	if (merge_err)
-		posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
-	else
-		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY,
-						 0);
-	posix_spawn_file_actions_addclose(&fa, pipefd[0]);
-	posix_spawn_file_actions_addclose(&fa, pipefd[1]);
-	i = posix_spawnp(&pid, "git", &fa, NULL, (char *const *)args, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pipefd[1]);
-	if (i) {
-		close(pipefd[0]);
-		try_error_set("cannot run git: %s", strerror(i));
-		return -1;
-	}
-	if (out)
-		try_buf_read_fd(out, pipefd[0], 0);
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			try_error_set("cannot wait for git: %s",
-				      strerror(errno));
-			return -1;
-		}
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	run.argv = args;
+	run.out = out;
+	run.flags = TRY_RUN_GIT | (merge_err ? TRY_RUN_MERGE_ERR : 0);
+	return try_run(&run);
 }
 
 /*
