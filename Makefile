@@ -27,6 +27,13 @@ PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 # git lanes serve embeds an HTTP server; only git-lanes links it.
 SERVE_CFLAGS := $(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null)
 SERVE_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null) -lpthread
+# nettle: SHA-1 for git commit-age (libtry/age.c); --as-needed, so only the
+# programs that hash load it
+PKGS_AS_NEEDED = nettle
+PKG_CFLAGS += $(shell $(PKG_CONFIG) --cflags $(PKGS_AS_NEEDED) 2>/dev/null)
+PKG_LIBS += -Wl,--as-needed \
+	$(shell $(PKG_CONFIG) --libs $(PKGS_AS_NEEDED) 2>/dev/null) \
+	-Wl,--no-as-needed
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 

@@ -7,6 +7,7 @@
 #include "libtry/buf.h"
 #include "libtry/ci.h"
 #include "libtry/error.h"
+#include "libtry/fs.h"
 #include "libtry/http.h"
 #include "libtry/report.h"
 
@@ -16,7 +17,6 @@
 #include <string.h>
 
 #define WHAT "webhook"
-#define SECRET_MAX (64 * 1024)
 /* The job shown when the status answer lists none. */
 #define DEFAULT_JOB "ci"
 
@@ -58,36 +58,21 @@ static char *safe_str(json_t *v, size_t max)
 /* Reads try.secretFile: the whole file without its final newline. */
 static int read_secret(struct try_buf *out, const char *path)
 {
-	struct try_buf full = TRY_BUF_INIT;
-	const char *home = getenv("HOME");
-	int ret = -1;
-
 	if (!path || !*path) {
 		try_error_set("%s: try.secretFile is not set (the receiver "
 			      "checks X-Try-Signature with that secret)", WHAT);
 		return -1;
 	}
-	if (path[0] == '~' && path[1] == '/' && home)
-		try_buf_addf(&full, "%s%s", home, path + 1);
-	else
-		try_buf_adds(&full, path);
-	if (try_buf_read_file(out, full.ptr, SECRET_MAX) < 0) {
-		try_error_set("%s: cannot read try.secretFile: %s", WHAT,
-			      try_error_last());
-		goto done;
+	if (try_fs_read_secret(out, path, NULL) < 0) {
+		if (strstr(try_error_last(), "is empty"))
+			try_error_set("%s: try.secretFile %s", WHAT,
+				      try_error_last());
+		else
+			try_error_set("%s: cannot read try.secretFile: %s",
+				      WHAT, try_error_last());
+		return -1;
 	}
-	while (out->len && (out->ptr[out->len - 1] == '\n' ||
-			    out->ptr[out->len - 1] == '\r'))
-		try_buf_setlen(out, out->len - 1);
-	if (!out->len) {
-		try_error_set("%s: try.secretFile '%s' is empty", WHAT,
-			      full.ptr);
-		goto done;
-	}
-	ret = 0;
-done:
-	try_buf_release(&full);
-	return ret;
+	return 0;
 }
 
 static void add_base64(struct try_buf *out, const char *data, size_t len)

@@ -1,6 +1,7 @@
 #include "libtry/events.h"
 #include "libtry/buf.h"
 #include "libtry/error.h"
+#include "libtry/fs.h"
 #include "libtry/http.h"
 #include "libtry/journal.h"
 #include "libtry/repo.h"
@@ -446,31 +447,6 @@ static int spool_dir(struct try_buf *out, git_repository *repo,
 	return 0;
 }
 
-static int mkdir_p(const char *path)
-{
-	char *dir = try_xstrdup(path), *p;
-	int ret = 0;
-
-	for (p = dir + 1;; p++) {
-		if (*p && *p != '/')
-			continue;
-		{
-			char c = *p;
-			*p = '\0';
-			if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
-				try_error_set("cannot create '%s': %s", dir,
-					      strerror(errno));
-				ret = -1;
-			}
-			*p = c;
-		}
-		if (!*p || ret < 0)
-			break;
-	}
-	free(dir);
-	return ret;
-}
-
 static int write_all(int fd, const char *p, size_t len)
 {
 	while (len) {
@@ -606,7 +582,7 @@ int try_spool_add(git_repository *repo, const char *url, const char *body,
 	struct stat st;
 	int ret = -1;
 
-	if (spool_dir(&dir, repo, url) < 0 || mkdir_p(dir.ptr) < 0)
+	if (spool_dir(&dir, repo, url) < 0 || try_fs_mkdir_p(dir.ptr) < 0)
 		goto done;
 	try_buf_addf(&path, "%s/url", dir.ptr);
 	if (stat(path.ptr, &st) < 0 &&
@@ -741,32 +717,14 @@ static void delivery_error(struct try_delivery *d, const char *msg)
 static int read_secret(struct try_buf *out, git_repository *repo,
 		       const struct try_config *cfg)
 {
-	struct try_buf path = TRY_BUF_INIT;
-	int ret = 0;
-
 	if (!cfg->webhook_secret_file)
 		return 0;
-	if (cfg->webhook_secret_file[0] != '/') {
-		try_buf_adds(&path, git_repository_path(repo));
-		if (path.len && path.ptr[path.len - 1] != '/')
-			try_buf_addch(&path, '/');
-	}
-	try_buf_adds(&path, cfg->webhook_secret_file);
-	if (try_buf_read_file(out, path.ptr, 1 << 16) < 0) {
+	if (try_fs_read_secret(out, cfg->webhook_secret_file,
+			       git_repository_path(repo)) < 0) {
 		try_error_set("lanes.webhookSecretFile: %s", try_error_last());
-		ret = -1;
-	} else {
-		while (out->len && (out->ptr[out->len - 1] == '\n' ||
-				    out->ptr[out->len - 1] == '\r'))
-			try_buf_setlen(out, out->len - 1);
-		if (!out->len) {
-			try_error_set("lanes.webhookSecretFile: '%s' is empty",
-				      path.ptr);
-			ret = -1;
-		}
+		return -1;
 	}
-	try_buf_release(&path);
-	return ret;
+	return 0;
 }
 
 /* Takes the delivery lock of `dir`, waiting until `deadline_ms` at most

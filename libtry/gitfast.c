@@ -714,3 +714,88 @@ done:
 	try_buf_release(&head);
 	return ret;
 }
+
+/* ------------------------------------------------------------------ */
+/* object ids and references */
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int try_gitfast_oid_parse(unsigned char *raw, const char *hex)
+{
+	int i;
+
+	for (i = 0; i < TRY_OID_RAWSZ; i++) {
+		int hi = hexval(hex[2 * i]), lo;
+		if (hi < 0)
+			return -1;
+		lo = hexval(hex[2 * i + 1]);
+		if (lo < 0)
+			return -1;
+		raw[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+void try_gitfast_oid_fmt(char *hex, const unsigned char *raw)
+{
+	static const char digits[] = "0123456789abcdef";
+	int i;
+
+	for (i = 0; i < TRY_OID_RAWSZ; i++) {
+		hex[2 * i] = digits[raw[i] >> 4];
+		hex[2 * i + 1] = digits[raw[i] & 15];
+	}
+	hex[TRY_OID_HEXSZ] = '\0';
+}
+
+int try_gitfast_ref(unsigned char *oid, const char *commondir,
+		    const char *name)
+{
+	struct try_buf buf = TRY_BUF_INIT, path = TRY_BUF_INIT;
+	size_t namelen = strlen(name);
+	const char *p;
+	int r, ret = -1;
+
+	try_buf_addf(&path, "%s%s", commondir, name);
+	r = try_gitfast_read_file(&buf, AT_FDCWD, path.ptr);
+	if (r < 0)
+		goto done;
+	if (r > 0) {
+		if (buf.len >= TRY_OID_HEXSZ &&
+		    !try_gitfast_oid_parse(oid, buf.ptr))
+			ret = 1;
+		goto done;
+	}
+	try_buf_reset(&path);
+	try_buf_addf(&path, "%spacked-refs", commondir);
+	try_buf_reset(&buf);
+	r = try_gitfast_read_file(&buf, AT_FDCWD, path.ptr);
+	if (r < 0)
+		goto done;
+	ret = 0;
+	for (p = buf.ptr; r > 0 && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (len == TRY_OID_HEXSZ + 1 + namelen &&
+		    p[TRY_OID_HEXSZ] == ' ' &&
+		    !memcmp(p + TRY_OID_HEXSZ + 1, name, namelen)) {
+			ret = try_gitfast_oid_parse(oid, p) ? -1 : 1;
+			break;
+		}
+		p += len + (nl ? 1 : 0);
+	}
+done:
+	try_buf_release(&buf);
+	try_buf_release(&path);
+	return ret;
+}

@@ -16,6 +16,10 @@
  * also produces the error messages.  Nothing here initialises libgit2.
  */
 
+/* Sizes of a SHA-1 object id, raw and in hex. */
+#define TRY_OID_RAWSZ 20
+#define TRY_OID_HEXSZ 40
+
 /* "Cannot answer this one, ask libgit2": never an error by itself. */
 #define TRY_GITFAST_FALLBACK 1
 
@@ -111,5 +115,26 @@ int try_gitfast_read_file(struct try_buf *buf, int dirfd, const char *path);
 
 /* Appends `path` to `buf`, making it a directory name ending in '/'. */
 void try_gitfast_add_dir(struct try_buf *buf, const char *path);
+
+/*
+ * 0 when `hex` starts with TRY_OID_HEXSZ hex digits (either case), decoded
+ * into `out` (TRY_OID_RAWSZ bytes); -1 otherwise (`out` may be half
+ * written).  What follows the digits is not looked at.
+ */
+int try_gitfast_oid_parse(unsigned char *out, const char *hex);
+
+/* Writes `raw` as TRY_OID_HEXSZ lower-case hex digits and a NUL to `out`. */
+void try_gitfast_oid_fmt(char *out, const unsigned char *raw);
+
+/*
+ * Looks up reference `name` ("refs/heads/main", "refs/stash") in
+ * `commondir` (ending in '/'): the loose file, else packed-refs.  Returns
+ * 1 with the id in `out` (TRY_OID_RAWSZ bytes), 0 when there is no such
+ * reference, -1 when it cannot tell without guessing (a symbolic
+ * reference, a damaged line, an unreadable file): ask libgit2 then; the
+ * error message, if any, is not meant for the user.
+ */
+int try_gitfast_ref(unsigned char *out, const char *commondir,
+		    const char *name);
 
 #endif

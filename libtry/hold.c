@@ -2,7 +2,7 @@
 #include "libtry/buf.h"
 #include "libtry/config.h"
 #include "libtry/error.h"
-#include "libtry/report.h"
+#include "libtry/utf8.h"
 
 #include <errno.h>
 #include <pwd.h>
@@ -281,11 +281,11 @@ void try_hold_describe(struct try_buf *out, const struct try_hold *hold)
 	const char *r = hold->reason ? hold->reason : "";
 
 	try_buf_adds(out, "held by ");
-	try_report_add_safe(out, hold->who, strlen(hold->who), 100);
+	try_utf8_add_safe(out, hold->who, strlen(hold->who), 100);
 	try_buf_adds(out, " since ");
 	add_time(out, hold->since, 0);
 	try_buf_adds(out, ": ");
-	try_report_add_safe(out, r, strcspn(r, "\n"), 200);
+	try_utf8_add_safe(out, r, strcspn(r, "\n"), 200);
 }
 
 void try_hold_message(struct try_buf *out, enum try_hold_scope scope,

@@ -1,7 +1,7 @@
 #include "libtry/http.h"
 #include "libtry/buf.h"
 #include "libtry/error.h"
-#include "libtry/report.h"
+#include "libtry/utf8.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -143,7 +143,7 @@ static void show_headers(const char *prefix, const char *data, size_t size)
 					try_buf_add(&out, v, (size_t)(sp - v) + 1);
 				try_buf_adds(&out, "***");
 			} else {
-				try_report_add_safe(&out, p, len, 4096);
+				try_utf8_add_safe(&out, p, len, 4096);
 			}
 			try_buf_addch(&out, '\n');
 		}
@@ -163,7 +163,7 @@ static int on_debug(CURL *curl, curl_infotype type, char *data, size_t size,
 	switch (type) {
 	case CURLINFO_TEXT:
 		try_buf_adds(&line, "* ");
-		try_report_add_safe(&line, data, size, 4096);
+		try_utf8_add_safe(&line, data, size, 4096);
 		try_buf_rtrim(&line);
 		try_buf_addch(&line, '\n');
 		fputs(line.ptr, stderr);
@@ -704,7 +704,7 @@ char *try_http_error_text(const struct try_http_response *res)
 				: p + strlen(p)) - sp - 1));
 		squeeze(&raw);
 	}
-	try_report_add_safe(&out, raw.ptr, raw.len, ERROR_TEXT_MAX - 3);
+	try_utf8_add_safe(&out, raw.ptr, raw.len, ERROR_TEXT_MAX - 3);
 	try_buf_release(&raw);
 	return try_buf_detach(&out);
 }

@@ -1,5 +1,6 @@
 #include "libtry/install.h"
 #include "libtry/error.h"
+#include "libtry/fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -86,29 +87,6 @@ static int exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
-static int mkdir_p(const char *dir)
-{
-	struct try_buf b = TRY_BUF_INIT;
-	size_t i;
-	int ret = 0;
-
-	try_buf_adds(&b, dir);
-	for (i = 1; i <= b.len && !ret; i++) {
-		if (i < b.len && b.ptr[i] != '/')
-			continue;
-		b.ptr[i] = '\0';
-		if (mkdir(b.ptr, 0777) < 0 && errno != EEXIST) {
-			try_error_set("cannot create '%s': %s", b.ptr,
-				      strerror(errno));
-			ret = -1;
-		}
-		if (i < b.len)
-			b.ptr[i] = '/';
-	}
-	try_buf_release(&b);
-	return ret;
-}
-
 /* Writes `text` to `path` atomically (temp file + rename), mode 0755. */
 static int write_executable(const char *path, const struct try_buf *text)
 {
@@ -149,7 +127,7 @@ int try_install_hook(enum try_install_result *out, const char *hooks_dir,
 	try_buf_addf(&orig, "%s" TRY_ORIG_SUFFIX, path.ptr);
 	try_install_shim_text(&text, name, program);
 
-	if (mkdir_p(hooks_dir) < 0)
+	if (try_fs_mkdir_p(hooks_dir) < 0)
 		goto done;
 	if (exists(path.ptr)) {
 		if (is_ours(path.ptr)) {

@@ -1,6 +1,7 @@
 #include "libtry/journal.h"
 #include "libtry/buf.h"
 #include "libtry/error.h"
+#include "libtry/fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,34 +28,12 @@ int try_journal_path(char **out, git_repository *repo,
 	return 0;
 }
 
-/* Creates the folders above `path` (mkdir -p of its dirname). */
-static int make_parents(const char *path)
-{
-	char *dir = try_xstrdup(path), *p;
-	int ret = 0;
-
-	for (p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
-			try_error_set("cannot create '%s': %s", dir,
-				      strerror(errno));
-			ret = -1;
-			break;
-		}
-		*p = '/';
-	}
-	free(dir);
-	return ret;
-}
-
 int try_journal_open(struct try_journal *j, const char *path)
 {
 	j->fd = -1;
 	j->torn = 0;
 	j->path = try_xstrdup(path);
-	if (make_parents(path) < 0)
+	if (try_fs_mkdir_parents(path) < 0)
 		return -1;
 	j->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
 	if (j->fd < 0) {

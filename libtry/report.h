@@ -15,9 +15,8 @@
  */
 
 /*
- * Appends `s` (`len` bytes) made safe for a terminal: control characters
- * become '?', and text longer than `max` bytes is cut at a character
- * boundary and ends in "...".  Bytes that are not UTF-8 pass unchanged.
+ * try_utf8_add_safe() (utf8.h), under its old name for the callers that
+ * also need the rest of this header.
  */
 void try_report_add_safe(struct try_buf *out, const char *s, size_t len,
 			 size_t max);
@@ -37,16 +36,10 @@ void try_report_ref(struct try_buf *out, const char *prefix,
 		    const char *reject_prefix, const struct try_update *u,
 		    const struct try_ref_result *r);
 
-/*
- * Appends `s` (`len` bytes) as valid UTF-8: each byte that does not belong
- * to a well-formed sequence becomes U+FFFD.  For JSON, which must be UTF-8.
- */
+/* try_utf8_add_valid() (utf8.h), under its old name. */
 void try_report_add_utf8(struct try_buf *out, const char *s, size_t len);
 
-/*
- * A new JSON string of `s` made valid UTF-8 as above (jansson refuses
- * anything else); JSON null for NULL.  The caller owns the reference.
- */
+/* try_utf8_json_string() (utf8.h), under its old name. */
 json_t *try_report_json_string(const char *s);
 
 #endif

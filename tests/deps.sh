@@ -17,6 +17,7 @@ need_pkg libpcre2-8 libpcre2-dev
 need_pkg libcurl libcurl4-openssl-dev
 need_pkg jansson libjansson-dev
 need_pkg libcrypto libssl-dev
+need_pkg nettle nettle-dev
 need_pkg check check
 need_cmd git git
 need_cmd nginx nginx-light

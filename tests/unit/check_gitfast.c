@@ -201,6 +201,77 @@ START_TEST(test_parameters)
 }
 END_TEST
 
+/* Object ids in hex, both ways. */
+START_TEST(test_oid_hex)
+{
+	static const char hex[] = "0123456789abcdefABCDEF0123456789abcdef01";
+	unsigned char raw[TRY_OID_RAWSZ];
+	char back[TRY_OID_HEXSZ + 1];
+
+	ck_assert_int_eq(try_gitfast_oid_parse(raw, hex), 0);
+	ck_assert_int_eq(raw[0], 0x01);
+	ck_assert_int_eq(raw[8], 0xab);
+	try_gitfast_oid_fmt(back, raw);
+	ck_assert_str_eq(back, "0123456789abcdefabcdef0123456789abcdef01");
+	ck_assert_int_eq(try_gitfast_oid_parse(raw, "0123456789abcdeg"), -1);
+	ck_assert_int_eq(try_gitfast_oid_parse(raw, "01234"), -1);
+}
+END_TEST
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	struct try_buf path = TRY_BUF_INIT;
+	FILE *f;
+
+	try_buf_addf(&path, "%s%s", dir, name);
+	f = fopen(path.ptr, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	try_buf_release(&path);
+}
+
+/* References: loose first, then packed-refs; symbolic ones left alone. */
+START_TEST(test_ref)
+{
+	char tmpl[] = "/tmp/check-gitfast.XXXXXX";
+	struct try_buf dir = TRY_BUF_INIT, cmd = TRY_BUF_INIT;
+	unsigned char oid[TRY_OID_RAWSZ];
+	char hex[TRY_OID_HEXSZ + 1];
+
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	try_buf_addf(&dir, "%s/", tmpl);
+	try_buf_addf(&cmd, "mkdir -p %srefs/heads", dir.ptr);
+	ck_assert_int_eq(system(cmd.ptr), 0);
+	write_file(dir.ptr, "packed-refs",
+		   "# pack-refs with: peeled fully-peeled sorted\n"
+		   "1111111111111111111111111111111111111111 refs/heads/main\n"
+		   "^2222222222222222222222222222222222222222\n"
+		   "3333333333333333333333333333333333333333 refs/stash\n"
+		   "zzzz111111111111111111111111111111111111 refs/heads/bad\n");
+	write_file(dir.ptr, "refs/heads/main",
+		   "4444444444444444444444444444444444444444\n");
+	write_file(dir.ptr, "refs/heads/sym", "ref: refs/heads/main\n");
+
+	ck_assert_int_eq(try_gitfast_ref(oid, dir.ptr, "refs/heads/main"), 1);
+	try_gitfast_oid_fmt(hex, oid);
+	ck_assert_str_eq(hex, "4444444444444444444444444444444444444444");
+	ck_assert_int_eq(try_gitfast_ref(oid, dir.ptr, "refs/stash"), 1);
+	try_gitfast_oid_fmt(hex, oid);
+	ck_assert_str_eq(hex, "3333333333333333333333333333333333333333");
+	ck_assert_int_eq(try_gitfast_ref(oid, dir.ptr, "refs/heads/none"), 0);
+	ck_assert_int_eq(try_gitfast_ref(oid, dir.ptr, "refs/heads/sym"), -1);
+	ck_assert_int_eq(try_gitfast_ref(oid, dir.ptr, "refs/heads/bad"), -1);
+
+	try_buf_reset(&cmd);
+	try_buf_adds(&cmd, "rm -rf ");
+	try_buf_add_shquoted(&cmd, tmpl);
+	ck_assert_int_eq(system(cmd.ptr), 0);
+	try_buf_release(&cmd);
+	try_buf_release(&dir);
+}
+END_TEST
+
 Suite *gitfast_suite(void)
 {
 	Suite *s = suite_create("gitfast");
@@ -209,6 +280,8 @@ Suite *gitfast_suite(void)
 	tcase_add_test(tc, test_config_like_libgit2);
 	tcase_add_test(tc, test_branch_names);
 	tcase_add_test(tc, test_parameters);
+	tcase_add_test(tc, test_oid_hex);
+	tcase_add_test(tc, test_ref);
 	suite_add_tcase(s, tc);
 	return s;
 }
