@@ -242,6 +242,10 @@ int main(int argc, char **argv)
 	enum mode mode = MODE_HUMAN;
 	int i, rc;
 
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("git-commit-age %s\n", TRY_VERSION);
+		return 0;
+	}
 	for (i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 		enum mode m;

@@ -214,6 +214,10 @@ int main(int argc, char **argv)
 	char *hooks_dir = NULL;
 	int i, rc = 0;
 
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("git-trunk %s\n", TRY_VERSION);
+		return 0;
+	}
 	if (argc < 2)
 		return usage_error(NULL);
 	verb = argv[1];

@@ -1464,6 +1464,10 @@ int main(int argc, char **argv)
 	struct try t;
 	int code;
 
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("git-try %s\n", TRY_VERSION);
+		return 0;
+	}
 	memset(&o, 0, sizeof(o));
 	memset(&t, 0, sizeof(t));
 	code = parse_options(&o, argc, argv);

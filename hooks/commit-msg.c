@@ -102,6 +102,10 @@ int main(int argc, char **argv)
 	size_t len;
 	int rc = 0;
 
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("try-commit-msg %s\n", TRY_VERSION);
+		return 0;
+	}
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		fputs(usage_text, stdout);
 		return 0;

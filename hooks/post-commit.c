@@ -22,6 +22,10 @@ int main(int argc, char **argv)
 {
 	int rc = 0;
 
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("try-post-commit %s\n", TRY_VERSION);
+		return 0;
+	}
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		fputs(usage_text, stdout);
 		return 0;

@@ -68,6 +68,10 @@ int main(int argc, char **argv)
 	const char *branch;
 	int rc = 0, lib = 0;
 
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("try-pre-commit %s\n", TRY_VERSION);
+		return 0;
+	}
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		fputs(usage_text, stdout);
 		return 0;

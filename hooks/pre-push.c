@@ -58,6 +58,10 @@ int main(int argc, char **argv)
 	size_t nr = 0, i;
 	int rc = 0;
 
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("try-pre-push %s\n", TRY_VERSION);
+		return 0;
+	}
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		fputs(usage_text, stdout);
 		return 0;

@@ -94,6 +94,10 @@ int main(int argc, char **argv)
 	size_t nr = 0, i;
 	int rc = 0;
 
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("try-pre-receive %s\n", TRY_VERSION);
+		return 0;
+	}
 	if (argc > 1) {
 		if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 			fputs(usage_text, stdout);
