@@ -1471,10 +1471,10 @@ int main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	memset(&t, 0, sizeof(t));
 	code = parse_options(&o, argc, argv);
-	if (code == -2)
-		return 0;
-	if (code)
-		return code;
+	if (code) {
+		free(o.builders);
+		return code == -2 ? 0 : code;
+	}
 	/* a closed pipe on stdout must not kill us before cleaning up */
 	signal(SIGPIPE, SIG_IGN);
 
