@@ -182,8 +182,9 @@ static int match_bracket(const uchar **pp, uchar t, unsigned flags,
 				if (t == '[')
 					matched = 1;
 			} else {
-				in = in_posix_class(name, (size_t)(q - name - 1),
-						    t, flags);
+				in = in_posix_class(name,
+						    (size_t)(q - name - 1), t,
+						    flags);
 				if (in < 0)
 					return WM_ABORT_ALL;
 				if (in)
@@ -303,13 +304,16 @@ static int dowild(struct wild *w, const uchar *p, const uchar *text)
 				match_slash = !pathname;
 			}
 			if (*p == '\0') {
-				/* a trailing star takes the rest of a segment */
-				if (!match_slash && strchr((const char *)text, '/'))
+				/* a trailing star takes a segment's rest */
+				if (!match_slash &&
+				    strchr((const char *)text, '/'))
 					return WM_ABORT_TO_STARSTAR;
 				return WM_MATCH;
 			} else if (!match_slash && *p == '/') {
 				/* "*" then "/": the rest of this segment */
-				const char *slash = strchr((const char *)text, '/');
+				const char *slash;
+
+				slash = strchr((const char *)text, '/');
 				if (!slash)
 					return WM_ABORT_ALL;
 				text = (const uchar *)slash;
@@ -330,10 +334,10 @@ static int dowild(struct wild *w, const uchar *p, const uchar *text)
 							break;
 						text++;
 					}
+					if (t_ch != want && match_slash)
+						return WM_ABORT_ALL;
 					if (t_ch != want)
-						return match_slash ?
-							       WM_ABORT_ALL :
-							       WM_ABORT_TO_STARSTAR;
+						return WM_ABORT_TO_STARSTAR;
 				}
 				matched = dowild_memo(w, p, text);
 				if (matched != WM_NOMATCH) {

@@ -36,8 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(cmd, sizeof(cmd), "%s/srv.git", fuzz_dir());
 		if (git_repository_init(&repo, cmd, 1) < 0)
 			abort();
-		snprintf(cmd, sizeof(cmd), "mkdir -p '%s/srv.git/lanes/spool/k'",
-			 fuzz_dir());
+		snprintf(cmd, sizeof(cmd),
+			 "mkdir -p '%s/srv.git/lanes/spool/k'", fuzz_dir());
 		if (system(cmd))
 			abort();
 	}
