@@ -43,9 +43,10 @@ struct reply {
 	unsigned status;
 	const char *type;
 	struct try_buf body;
-	const char *location;
+	struct try_buf location; /* a redirection's target, or empty */
 };
-#define REPLY_INIT { 200, "text/html; charset=utf-8", TRY_BUF_INIT, NULL }
+#define REPLY_INIT \
+	{ 200, "text/html; charset=utf-8", TRY_BUF_INIT, TRY_BUF_INIT }
 
 static enum MHD_Result send_reply(struct MHD_Connection *conn,
 				  struct reply *r)
@@ -69,8 +70,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn,
 	MHD_add_response_header(resp, "Content-Security-Policy",
 				"default-src 'self'; frame-ancestors 'none'; "
 				"form-action 'self'; base-uri 'none'");
-	if (r->location)
-		MHD_add_response_header(resp, "Location", r->location);
+	if (r->location.len)
+		MHD_add_response_header(resp, "Location", r->location.ptr);
 	ret = MHD_queue_response(conn, r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -544,9 +545,8 @@ static void route(struct reply *r, struct try_serve *s,
 		}
 		if (!slash) {
 			r->status = 301;
-			try_buf_addf(&r->body, "%s/", url);
-			r->location = NULL;
-			return; /* the caller sets Location from the body */
+			try_buf_addf(&r->location, "%s/", url);
+			return;
 		}
 		rest = slash + 1;
 		if (!*rest) {
@@ -575,10 +575,10 @@ static void route(struct reply *r, struct try_serve *s,
 	if (!strcmp(url, "/")) {
 		if (s->n == 1) {
 			r->status = 303;
-			try_buf_adds(&r->body, "/r/");
-			try_buf_adds(&r->body,
+			try_buf_adds(&r->location, "/r/");
+			try_buf_adds(&r->location,
 				     try_cockpit_name(s->sites[0].cockpit));
-			try_buf_adds(&r->body, "/");
+			try_buf_adds(&r->location, "/");
 			return;
 		}
 		index_page(r, s);
@@ -605,7 +605,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	struct try_serve *s = cls;
 	struct request *req = *ctx;
 	struct reply r = REPLY_INIT;
-	struct try_buf loc = TRY_BUF_INIT;
 	enum MHD_Result ret;
 
 	if (!req) {
@@ -627,14 +626,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	} else {
 		route(&r, s, conn, method, url, req);
 	}
-	if (r.status == 301 || r.status == 303) {
-		try_buf_add(&loc, r.body.ptr, r.body.len);
-		r.location = loc.ptr;
-		try_buf_reset(&r.body);
-	}
 	ret = send_reply(conn, &r);
 	try_buf_release(&r.body);
-	try_buf_release(&loc);
+	try_buf_release(&r.location);
 	return ret;
 }
 
