@@ -216,6 +216,18 @@ int try_config_load_from(struct try_config *out, git_config *cfg,
 		return -1;
 	}
 	out->webhook_timeout = (int)timeout;
+	timeout = TRY_DEFAULT_CAR_SIZE;
+	error = git_config_get_int64(&timeout, cfg, "lanes.carSize");
+	if (error < 0 && error != GIT_ENOTFOUND) {
+		try_error_from_git("lanes.carSize");
+		return -1;
+	}
+	if (timeout < 1 || timeout > 100) {
+		try_error_set("lanes.carSize: %lld is not a number of riders "
+			      "from 1 to 100", (long long)timeout);
+		return -1;
+	}
+	out->car_size = (int)timeout;
 	return 0;
 }
 
@@ -355,6 +367,7 @@ static const struct {
 	{ "lanes.webhooksecretfile", FAST_STRING },
 	{ "lanes.webhooktimeout", FAST_INT },
 	{ "lanes.holders", FAST_MULTI },
+	{ "lanes.carsize", FAST_INT },
 	{ "core.bare", FAST_BOOL },
 };
 #define FAST_NKEYS (sizeof(fast_keys) / sizeof(*fast_keys))
@@ -362,7 +375,7 @@ static const struct {
 enum fast_key {
 	K_BRANCH, K_ALLOW, K_ALLOW_MERGES, K_TIMEOUT, K_CONFIG, K_DARK,
 	K_STRICT_DARK, K_REMOTE, K_LOCAL_BRANCHES, K_JOURNAL, K_WEBHOOK,
-	K_SECRET, K_WEBHOOK_TIMEOUT, K_HOLDERS, K_BARE,
+	K_SECRET, K_WEBHOOK_TIMEOUT, K_HOLDERS, K_CAR_SIZE, K_BARE,
 };
 
 struct fast_values {
@@ -506,7 +519,9 @@ int try_config_load_fast(struct try_config *out, const char *commondir)
 		goto done;
 	fast_multi(&out->holders, &fv, K_HOLDERS);
 	if (fast_int(&out->webhook_timeout, &fv, K_WEBHOOK_TIMEOUT,
-		     TRY_DEFAULT_WEBHOOK_TIMEOUT, 1, 600))
+		     TRY_DEFAULT_WEBHOOK_TIMEOUT, 1, 600) ||
+	    fast_int(&out->car_size, &fv, K_CAR_SIZE, TRY_DEFAULT_CAR_SIZE, 1,
+		     100))
 		goto done;
 	ret = 0;
 done:
