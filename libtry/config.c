@@ -228,7 +228,7 @@ int try_config_load_from(struct try_config *out, git_config *cfg,
 		return -1;
 	}
 	out->car_size = (int)timeout;
-	return 0;
+	return try_config_get_string(&out->user, cfg, "lanes.user");
 }
 
 /* One `git -c` setting as config file text: [section] name = "value". */
@@ -339,6 +339,7 @@ void try_config_release(struct try_config *cfg)
 	free(cfg->journal);
 	try_strlist_release(&cfg->webhooks);
 	free(cfg->webhook_secret_file);
+	free(cfg->user);
 	try_strlist_release(&cfg->holders);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -368,6 +369,7 @@ static const struct {
 	{ "lanes.webhooktimeout", FAST_INT },
 	{ "lanes.holders", FAST_MULTI },
 	{ "lanes.carsize", FAST_INT },
+	{ "lanes.user", FAST_STRING },
 	{ "core.bare", FAST_BOOL },
 };
 #define FAST_NKEYS (sizeof(fast_keys) / sizeof(*fast_keys))
@@ -375,7 +377,8 @@ static const struct {
 enum fast_key {
 	K_BRANCH, K_ALLOW, K_ALLOW_MERGES, K_TIMEOUT, K_CONFIG, K_DARK,
 	K_STRICT_DARK, K_REMOTE, K_LOCAL_BRANCHES, K_JOURNAL, K_WEBHOOK,
-	K_SECRET, K_WEBHOOK_TIMEOUT, K_HOLDERS, K_CAR_SIZE, K_BARE,
+	K_SECRET, K_WEBHOOK_TIMEOUT, K_HOLDERS, K_CAR_SIZE, K_USER,
+	K_BARE,
 };
 
 struct fast_values {
@@ -521,7 +524,8 @@ int try_config_load_fast(struct try_config *out, const char *commondir)
 	if (fast_int(&out->webhook_timeout, &fv, K_WEBHOOK_TIMEOUT,
 		     TRY_DEFAULT_WEBHOOK_TIMEOUT, 1, 600) ||
 	    fast_int(&out->car_size, &fv, K_CAR_SIZE, TRY_DEFAULT_CAR_SIZE, 1,
-		     100))
+		     100) ||
+	    fast_string(&out->user, &fv, K_USER, NULL))
 		goto done;
 	ret = 0;
 done:

@@ -38,6 +38,7 @@ struct try_config {
 	int webhook_timeout;       /* lanes.webhookTimeout, seconds */
 	struct try_strlist holders; /* lanes.holders: user names */
 	int car_size;              /* lanes.carSize: riders per car */
+	char *user;                /* lanes.user: who the server sees, or NULL */
 };
 #define TRY_CONFIG_INIT { NULL }
 

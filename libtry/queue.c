@@ -1,9 +1,13 @@
 #include "libtry/queue.h"
 #include "libtry/error.h"
+#include "libtry/hold.h"
+#include "libtry/report.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /*
  * The queue's text format and its state machine: pure functions of their
@@ -907,4 +911,123 @@ int try_queue_action_parse(struct try_queue_action *out,
 	    (out->before && !try_queue_user_valid(out->before)))
 		return refuse("invalid user name in the queue commit");
 	return 0;
+}
+
+/* Showing a queue. */
+
+static const char *car_state(const struct try_queue *q, size_t i)
+{
+	if (q->cars[i].flags & TRY_QUEUE_CAR_VERIFYING)
+		return "verifying";
+	if (!i && try_queue_car_all(q, 0, TRY_QUEUE_READY))
+		return "deploying";
+	return "boarding";
+}
+
+static void add_time(struct try_buf *out, int64_t when, int iso)
+{
+	time_t t = (time_t)when;
+	struct tm tm;
+	char buf[32];
+
+	if (gmtime_r(&t, &tm) &&
+	    strftime(buf, sizeof(buf), iso ? "%Y-%m-%dT%H:%M:%SZ" :
+			  "%Y-%m-%d %H:%M UTC", &tm))
+		try_buf_adds(out, buf);
+	else
+		try_buf_addf(out, "%lld", (long long)when);
+}
+
+#define C(code) (color ? "\033[" code "m" : "")
+
+void try_queue_status_text(struct try_buf *out, const struct try_queue *q,
+			   const struct try_hold *hold, int color)
+{
+	static const char *const state_color[] = {
+		"\033[33m", "\033[32m", "\033[36m",
+	};
+	const char *lane = try_lane_key(q->lane);
+	size_t i, j;
+
+	if (hold) {
+		try_buf_addf(out, "%s%s lane HELD%s: ", C("1;31"), lane,
+			     C("0"));
+		try_hold_describe(out, hold);
+		try_buf_addch(out, '\n');
+	}
+	if (!q->nr) {
+		try_buf_addf(out, "%s queue: empty\n", lane);
+		return;
+	}
+	try_buf_addf(out, "%s queue: %zu car%s\n", lane, q->nr,
+		     q->nr == 1 ? "" : "s");
+	for (i = 0; i < q->nr; i++) {
+		const struct try_queue_car *c = &q->cars[i];
+
+		try_buf_addf(out, "  car %zu  %s%s%s", i + 1,
+			     i ? "" : C("1"), car_state(q, i), i ? "" : C("0"));
+		if (!i)
+			try_buf_addf(out, ", %s drives", c->riders[0].user);
+		if (c->flags & TRY_QUEUE_CAR_UHOH)
+			try_buf_addf(out, "  %suh-oh%s", C("1;31"), C("0"));
+		try_buf_addch(out, '\n');
+		for (j = 0; j < c->nr; j++) {
+			const struct try_queue_rider *r = &c->riders[j];
+
+			try_buf_addf(out, "    %-12s %s%-7s%s since ", r->user,
+				     color ? state_color[r->state] : "",
+				     try_queue_state_key(r->state), C("0"));
+			add_time(out, r->since, 0);
+			if (r->note) {
+				try_buf_adds(out, "  ");
+				try_report_add_safe(out, r->note,
+						    strlen(r->note), 100);
+			}
+			try_buf_addch(out, '\n');
+		}
+	}
+}
+
+json_t *try_queue_status_json(const struct try_queue *q,
+			      const struct try_hold *hold)
+{
+	json_t *o = json_object(), *cars = json_array();
+	struct try_buf b = TRY_BUF_INIT;
+	size_t i, j;
+
+	json_object_set_new(o, "lane", json_string(try_lane_key(q->lane)));
+	if (hold)
+		try_hold_describe(&b, hold);
+	json_object_set_new(o, "held", hold ? try_report_json_string(b.ptr) :
+					      json_null());
+	for (i = 0; i < q->nr; i++) {
+		const struct try_queue_car *c = &q->cars[i];
+		json_t *car = json_object(), *riders = json_array();
+
+		json_object_set_new(car, "car", json_integer((json_int_t)i + 1));
+		json_object_set_new(car, "driver",
+				    json_string(c->riders[0].user));
+		json_object_set_new(car, "state", json_string(car_state(q, i)));
+		json_object_set_new(car, "uhoh",
+				    json_boolean(c->flags & TRY_QUEUE_CAR_UHOH));
+		for (j = 0; j < c->nr; j++) {
+			const struct try_queue_rider *r = &c->riders[j];
+			json_t *ro = json_object();
+
+			try_buf_reset(&b);
+			add_time(&b, r->since, 1);
+			json_object_set_new(ro, "user", json_string(r->user));
+			json_object_set_new(ro, "state", json_string(
+				try_queue_state_key(r->state)));
+			json_object_set_new(ro, "note",
+					    try_report_json_string(r->note));
+			json_object_set_new(ro, "since", json_string(b.ptr));
+			json_array_append_new(riders, ro);
+		}
+		json_object_set_new(car, "riders", riders);
+		json_array_append_new(cars, car);
+	}
+	json_object_set_new(o, "cars", cars);
+	try_buf_release(&b);
+	return o;
 }

@@ -321,9 +321,32 @@ int try_queue_load(struct try_queue *out, git_repository *repo,
 int try_queue_deployed(git_repository *repo, const struct try_config *cfg,
 		       enum try_lane lane, const char *user);
 
+struct try_hold;
+
 /*
- * Who the server will see pushing from here: in a clone the user name in
- * the remote's URL (https://alice@host/...), else try_events_pusher().
+ * Appends the queue for a person: a line per car (its number, what it is
+ * doing, the driver, uh-oh) and per rider (name, state, since when, note),
+ * "empty" for no car, after the hold on the lane when `hold` is not NULL.
+ * `color`: ANSI colours for states, uh-oh and holds.  Text from the queue
+ * is made terminal-safe.
+ */
+void try_queue_status_text(struct try_buf *out, const struct try_queue *q,
+			   const struct try_hold *hold, int color);
+
+/*
+ * The queue as JSON: {"lane", "held", "cars": [{"car", "driver", "state",
+ * "uhoh", "riders": [{"user", "state", "note", "since"}]}]}; `held` is the
+ * hold's description or null, `since` ISO 8601 UTC, a car's state
+ * "boarding", "deploying" (all ready) or "verifying".  Caller owns it.
+ */
+struct json_t;
+struct json_t *try_queue_status_json(const struct try_queue *q,
+				     const struct try_hold *hold);
+
+/*
+ * Who the server will see pushing from here: lanes.user, else in a clone
+ * the user name in the remote's URL (https://alice@host/...), else
+ * try_events_pusher().
  * Caller frees.
  */
 void try_queue_whoami(char **out, git_repository *repo,

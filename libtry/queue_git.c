@@ -250,7 +250,9 @@ int try_queue_check(struct try_queue_update *out, git_repository *repo,
 	if ((size_t)git_blob_rawsize(blob) != want.len ||
 	    memcmp(git_blob_rawcontent(blob), want.ptr, want.len)) {
 		ret = refuse("the new queue is not what '%s' gives from the "
-			     "old one", try_queue_verb_key(out->action.verb));
+			     "old one (lanes.carSize is %d here)",
+			     try_queue_verb_key(out->action.verb),
+			     cfg->car_size);
 		goto done;
 	}
 	ret = 0;
@@ -561,13 +563,19 @@ static int uhoh_hold(git_repository *repo, const struct try_config *cfg,
 	return ret;
 }
 
+/*
+ * After a lost race: a random pause that doubles with every try up to 2 s,
+ * so that many people joining at once spread out instead of all fetching
+ * and pushing again together.
+ */
 static void backoff(unsigned attempt)
 {
-	unsigned cap = 20 + 30 * (attempt < 10 ? attempt : 10);
+	unsigned cap = 50u << (attempt < 6 ? attempt : 6);
+	unsigned ms = (unsigned)rand() % (cap < 2000 ? cap : 2000) + 10;
 	struct timespec ts;
 
-	ts.tv_sec = 0;
-	ts.tv_nsec = (long)(((unsigned)rand() % cap) + 5) * 1000000L;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
 	nanosleep(&ts, NULL);
 }
 
@@ -579,14 +587,14 @@ int try_queue_change(struct try_queue *out, struct try_queue_result *res,
 	struct try_queue_result r = TRY_QUEUE_RESULT_INIT;
 	struct try_buf ref = TRY_BUF_INIT, remote_ref = TRY_BUF_INIT;
 	int bare = git_repository_is_bare(repo), held = 0, hold_done = 0;
+	int stamp;
 	git_oid old_id, new_id;
 	unsigned attempt;
 	int ret = -1;
 
 	try_queue_init(&old, lane);
 	try_queue_init(&new, lane);
-	if (!a->when)
-		a->when = (int64_t)time(NULL);
+	stamp = !a->when;
 	a->car_size = (size_t)cfg->car_size;
 	if (try_queue_is_holder(cfg, a->actor))
 		a->flags |= TRY_QUEUE_HOLDER;
@@ -598,6 +606,8 @@ int try_queue_change(struct try_queue *out, struct try_queue_result *res,
 		try_queue_release(&old);
 		try_queue_release(&new);
 		try_queue_result_release(&r);
+		if (stamp) /* each try is a new change, made now */
+			a->when = (int64_t)time(NULL);
 		if (!bare && fetch_lanes(repo, cfg->remote) < 0)
 			goto done;
 		if (ref_id(&old_id, repo, remote_ref.ptr) < 0 ||
@@ -710,6 +720,10 @@ void try_queue_whoami(char **out, git_repository *repo,
 	const char *url, *p, *at, *colon;
 
 	*out = NULL;
+	if (cfg->user && *cfg->user) {
+		*out = try_xstrdup(cfg->user);
+		return;
+	}
 	if (!git_repository_is_bare(repo) &&
 	    git_remote_lookup(&remote, repo, cfg->remote) == 0 &&
 	    (url = git_remote_pushurl(remote) ? git_remote_pushurl(remote) :
