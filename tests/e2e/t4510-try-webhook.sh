@@ -201,7 +201,7 @@ test_expect_success 'one Ctrl-C to `git try` (git passes it on too) stops waitin
 		kill -INT -$pid
 		wait $pid
 		echo $? >"$TRASH/int.rc"
-	)
+	) &&
 	git config try.url "http://127.0.0.1:$P/try" &&
 	test "$(cat "$TRASH/int.rc")" = 130 &&
 	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"result\"] == \"interrupted\", d" \
