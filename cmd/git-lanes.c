@@ -557,6 +557,16 @@ static void print_event(json_t *ev)
 	try_buf_addch(&b, ' ');
 	try_report_add_safe(&b, jget(ev, "pusher"), strlen(jget(ev, "pusher")),
 			    60);
+	if (!strcmp(jget(ev, "type"), "queue")) {
+		/* the train: its own line, as a chat shows it */
+		try_buf_adds(&b, " queue: ");
+		try_report_add_safe(&b, jget(ev, "text"),
+				    strlen(jget(ev, "text")), 200);
+		try_buf_addch(&b, '\n');
+		fwrite(b.ptr, 1, b.len, stdout);
+		try_buf_release(&b);
+		return;
+	}
 	try_buf_addf(&b, " %s (%s), %lld commit%s",
 		     try_lane_parse(&l, lane) == 0 ? try_lane_name(l) : "?",
 		     jget(ev, "reason"), (long long)count,

@@ -587,7 +587,7 @@ int try_queue_change(struct try_queue *out, struct try_queue_result *res,
 	struct try_queue_result r = TRY_QUEUE_RESULT_INIT;
 	struct try_buf ref = TRY_BUF_INIT, remote_ref = TRY_BUF_INIT;
 	int bare = git_repository_is_bare(repo), held = 0, hold_done = 0;
-	int stamp;
+	int stamp, fetched;
 	git_oid old_id, new_id;
 	unsigned attempt;
 	int ret = -1;
@@ -608,7 +608,14 @@ int try_queue_change(struct try_queue *out, struct try_queue_result *res,
 		try_queue_result_release(&r);
 		if (stamp) /* each try is a new change, made now */
 			a->when = (int64_t)time(NULL);
-		if (!bare && fetch_lanes(repo, cfg->remote) < 0)
+		/*
+		 * The first try trusts the queue as last fetched: the lease
+		 * makes a stale one fail the push, and then we fetch.  So a
+		 * change costs one push when nobody else moved the queue.
+		 * uh-oh fetches first: it must see the holds as they are.
+		 */
+		fetched = !bare && (attempt > 0 || a->verb == TRY_QUEUE_UHOH);
+		if (fetched && fetch_lanes(repo, cfg->remote) < 0)
 			goto done;
 		if (ref_id(&old_id, repo, remote_ref.ptr) < 0 ||
 		    lane_held(&held, repo, cfg, lane) < 0)
@@ -621,6 +628,8 @@ int try_queue_change(struct try_queue *out, struct try_queue_result *res,
 			a->flags |= TRY_QUEUE_HELD;
 		try_queue_copy(&new, &old);
 		ret = try_queue_apply(&new, a, &r);
+		if (ret == TRY_QUEUE_EREFUSED && !bare && !fetched)
+			continue; /* perhaps only our copy says no */
 		if (a->verb == TRY_QUEUE_UHOH && !hold_done) {
 			/* the hold first: stopping the train matters most */
 			int hret = uhoh_hold(repo, cfg, lane, a, held);

@@ -549,6 +549,47 @@ START_TEST(test_check_commits)
 }
 END_TEST
 
+/* What `git lanes deployed` (issue 9) calls: car 1 moves to verifying. */
+START_TEST(test_deployed_bare)
+{
+	git_repository *repo = fixture_repo();
+	struct try_config cfg = TRY_CONFIG_INIT;
+	struct try_queue q;
+	struct try_queue_action a;
+	const char *users[] = { "alice", "bob" };
+	size_t i;
+
+	cfg.car_size = 3;
+	cfg.remote = try_xstrdup("origin");
+	for (i = 0; i < 2; i++) {
+		memset(&a, 0, sizeof(a));
+		a.verb = TRY_QUEUE_JOIN;
+		a.actor = users[i];
+		ck_assert_int_eq(try_queue_change(NULL, NULL, repo, &cfg,
+						  TRY_LANE_CODE, &a), 0);
+		a.verb = TRY_QUEUE_READY_VERB;
+		a.when = 0;
+		ck_assert_int_eq(try_queue_change(NULL, NULL, repo, &cfg,
+						  TRY_LANE_CODE, &a), 0);
+	}
+	ck_assert_int_eq(try_queue_deployed(repo, &cfg, TRY_LANE_CODE, "bob"),
+			 TRY_QUEUE_EREFUSED);
+	ck_assert_int_eq(try_queue_deployed(repo, &cfg, TRY_LANE_CODE,
+					    "alice"), 0);
+	ck_assert_int_eq(try_queue_load(&q, repo, &cfg, TRY_LANE_CODE, 0), 0);
+	ck_assert_uint_eq(q.nr, 1);
+	ck_assert_uint_eq(q.cars[0].nr, 2);
+	ck_assert(q.cars[0].flags & TRY_QUEUE_CAR_VERIFYING);
+	try_queue_release(&q);
+	/* the other lane's queue is its own */
+	ck_assert_int_eq(try_queue_deployed(repo, &cfg, TRY_LANE_CONFIG,
+					    "alice"), TRY_QUEUE_EREFUSED);
+	ck_assert_ptr_nonnull(strstr(try_error_last(), "no car in the config"));
+	try_config_release(&cfg);
+	fixture_cleanup(repo);
+}
+END_TEST
+
 Suite *queue_suite(void)
 {
 	Suite *s = suite_create("queue");
@@ -562,6 +603,7 @@ Suite *queue_suite(void)
 	tcase_add_test(tc, test_describe);
 	tcase_add_test(tc, test_action_message);
 	tcase_add_test(tc, test_check_commits);
+	tcase_add_test(tc, test_deployed_bare);
 	suite_add_tcase(s, tc);
 	return s;
 }
