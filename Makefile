@@ -3,6 +3,7 @@
 #   make            build libtry, the commands and the hook programs
 #   make check      unit tests (Check) and end-to-end tests (real git, nginx)
 #   make bench      benchmarks against git itself (never part of check)
+#   make fuzz       libFuzzer harnesses, FUZZ_SECONDS=10 each (clang)
 #   make demo       the whole toolkit on a scratch server repository
 #   make install    PREFIX=/usr/local DESTDIR=
 #
@@ -23,6 +24,9 @@ SHELL_PATH ?= /bin/sh
 PKGS = libgit2 libpcre2-8 libcurl jansson libcrypto
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+# git lanes serve embeds an HTTP server; only git-lanes links it.
+SERVE_CFLAGS := $(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null)
+SERVE_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null) -lpthread
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
@@ -73,6 +77,8 @@ cmd/%.o hooks/%.o: ALL_CFLAGS += -DTRY_VERSION='"$(VERSION)"'
 %.o: %.c
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+libtry/serve.o: ALL_CFLAGS += $(SERVE_CFLAGS)
+cmd/git-lanes: PKG_LIBS += $(SERVE_LIBS)
 cmd/%: cmd/%.o $(LIB)
 	$(QUIET_LINK)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
 
@@ -135,7 +141,7 @@ clean:
 	rm -f $(LIB) libtry/*.o libtry/*.d cmd/*.o cmd/*.d hooks/*.o hooks/*.d \
 		tests/unit/*.o tests/unit/*.d tests/unit/suites.h $(UNIT) \
 		$(CMDS) $(HOOKS)
-	rm -rf tests/e2e/trash tests/bench/work
+	rm -rf tests/e2e/trash tests/bench/work tests/fuzz/build
 
 .PHONY: all check unit e2e bench demo deps install uninstall clean
 .SUFFIXES:
@@ -143,3 +149,4 @@ clean:
 .SECONDARY:
 
 -include $(wildcard libtry/*.d cmd/*.d hooks/*.d tests/unit/*.d)
+include tests/fuzz/fuzz.mk

@@ -7,6 +7,7 @@
  */
 #include "libtry/buf.h"
 #include "libtry/classify.h"
+#include "libtry/cockpit.h"
 #include "libtry/config.h"
 #include "libtry/error.h"
 #include "libtry/events.h"
@@ -17,10 +18,12 @@
 #include "libtry/policy.h"
 #include "libtry/queue.h"
 #include "libtry/report.h"
+#include "libtry/serve.h"
 #include "libtry/walk.h"
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,13 +31,14 @@
 #include <unistd.h>
 
 static const char usage_text[] =
-	"usage: git lanes [--json] [<revision range>...]\n"
+	"usage: git lanes [--json] [--timeout=<seconds>] [<revision range>...]\n"
 	"   or: git lanes log [-n <n>] [--json]\n"
 	"   or: git lanes hold <code|config|dark|all> -m <reason> [--force]\n"
 	"   or: git lanes release <code|config|dark|all>\n"
 	"   or: git lanes status [--remote]\n"
 	"   or: git lanes flush\n"
 	"   or: git lanes queue <action> [--lane code|config] ... (docs/train.md)\n"
+	"   or: git lanes serve [--listen <addr:port>] [--timeout <s>] <repo>...\n"
 	"\n"
 	"Shows the deploy lane (DARK, CONFIG, CODE) of every commit in the\n"
 	"range and of the range as a whole.  Default range: the trunk's\n"
@@ -42,6 +46,8 @@ static const char usage_text[] =
 	"\n"
 	"    --json    one JSON object: {\"lane\",\"reason\",\"commits\":[{\"id\",\n"
 	"              \"lane\",\"reason\",\"subject\",\"author\"}]}\n"
+	"    --timeout=<seconds>  give up (exit 128) when classifying takes\n"
+	"              longer, as the server hook does at trunk.timeout\n"
 	"\n"
 	"    log       the deploy history in the server's journal, newest\n"
 	"              first (20 events unless -n); --json: an array of them\n"
@@ -53,6 +59,9 @@ static const char usage_text[] =
 	"              and, in the server's repository, the webhook spool\n"
 	"    flush     delivers the events waiting for webhooks, in order\n"
 	"    queue, q  the push train: 'git lanes queue -h'\n"
+	"    serve     the cockpit: a web page, /api/ and /metrics for the\n"
+	"              server repositories (default 127.0.0.1:8080; see\n"
+	"              docs/cockpit.md)\n"
 	"\n"
 	"In a clone, hold and release push to the remote (try.remote, default\n"
 	"origin); in the server's bare repository they write the ref there.\n"
@@ -152,8 +161,9 @@ done:
 }
 
 static int collect(struct lanes *out, struct try_classifier *c,
-		   struct try_walk *walk)
+		   struct try_walk *walk, int timeout)
 {
+	int64_t deadline = timeout ? try_now_ms() + (int64_t)timeout * 1000 : 0;
 	size_t i, n;
 
 	if (try_walk_run(walk) < 0)
@@ -165,6 +175,12 @@ static int collect(struct lanes *out, struct try_classifier *c,
 		const struct try_walk_commit *wc = try_walk_get(walk, i);
 		struct entry *e = &out->items[i];
 
+		/* the hook's deadline logic (policy.c), here on request */
+		if (deadline && try_now_ms() > deadline) {
+			try_error_set("deadline of %d s passed (--timeout)",
+				      timeout);
+			return -1;
+		}
 		if (try_walk_classify(&e->cl, walk, c, i) < 0)
 			return -1;
 		out->nr++;
@@ -953,6 +969,96 @@ done:
 	return rc;
 }
 
+static void serve_log(const char *msg)
+{
+	fprintf(stderr, "git-lanes: serve: %s\n", msg);
+}
+
+/* git lanes serve [--listen <addr:port>] [--timeout <s>] <repository>... */
+static int cmd_serve(int argc, char **argv)
+{
+	struct try_cockpit **cockpits = NULL;
+	struct try_serve *server = NULL;
+	const char *listen = TRY_SERVE_DEFAULT_LISTEN;
+	unsigned long timeout = 10;
+	size_t n = 0, k;
+	sigset_t sigs;
+	char *end;
+	int i, sig, rc = 128;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		} else if (!strcmp(argv[i], "--listen") && i + 1 < argc) {
+			listen = argv[++i];
+		} else if (!strncmp(argv[i], "--listen=", 9)) {
+			listen = argv[i] + 9;
+		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
+			timeout = strtoul(argv[++i], &end, 10);
+			if (!*argv[i] || *end || !timeout || timeout > 3600)
+				return usage_error("not a timeout", argv[i]);
+		} else {
+			return usage_error("unknown option", argv[i]);
+		}
+	}
+	if (i >= argc)
+		return sub_usage("serve which repositories?");
+	cockpits = try_xcalloc((size_t)(argc - i), sizeof(*cockpits));
+	for (; i < argc; i++) {
+		if (try_cockpit_open(&cockpits[n], argv[i]) < 0) {
+			fprintf(stderr, "git-lanes: '%s': %s\n", argv[i],
+				try_error_last());
+			goto done;
+		}
+		for (k = 0; k < n; k++)
+			if (!strcmp(try_cockpit_name(cockpits[k]),
+				    try_cockpit_name(cockpits[n]))) {
+				fprintf(stderr, "git-lanes: two repositories "
+					"named '%s'\n",
+					try_cockpit_name(cockpits[n]));
+				n++;
+				rc = 129;
+				goto done;
+			}
+		n++;
+	}
+	/* read the journals and classify what waits before the first
+	 * visitor comes, not while they wait */
+	for (k = 0; k < n; k++) {
+		json_t *state = NULL;
+		if (try_cockpit_state(&state, cockpits[k], NULL) < 0) {
+			fprintf(stderr, "git-lanes: '%s': %s\n",
+				try_cockpit_name(cockpits[k]), try_error_last());
+			goto done;
+		}
+		json_decref(state);
+	}
+	/* the signals are waited for here, not delivered to server threads */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (try_serve_start(&server, listen, cockpits, n, (unsigned)timeout,
+			    serve_log) < 0)
+		goto fail;
+	printf("git-lanes: serving %zu repositor%s on port %u\n", n,
+	       n == 1 ? "y" : "ies", try_serve_port(server));
+	fflush(stdout);
+	sigwait(&sigs, &sig);
+	rc = 0;
+	goto done;
+fail:
+	rc = sub_fail();
+done:
+	try_serve_stop(server);
+	for (k = 0; k < n; k++)
+		try_cockpit_free(cockpits[k]);
+	free(cockpits);
+	return rc;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -964,6 +1070,7 @@ static const struct {
 	{ "flush", cmd_flush },
 	{ "queue", cmd_queue },
 	{ "q", cmd_queue },
+	{ "serve", cmd_serve },
 };
 
 /* Runs the subcommand argv[1] when it is one; -1 when it is not. */
@@ -998,7 +1105,7 @@ int main(int argc, char **argv)
 	struct try_config cfg = TRY_CONFIG_INIT;
 	struct try_classifier *classifier = NULL;
 	struct lanes lanes;
-	int json = 0, nrevs = 0, dashdash = 0, i, rc = 128;
+	int json = 0, nrevs = 0, dashdash = 0, i, rc = 128, timeout = 0;
 
 	memset(&lanes, 0, sizeof(lanes));
 	if (argc > 1 && (rc = run_subcommand(argc, argv)) >= 0)
@@ -1012,6 +1119,14 @@ int main(int argc, char **argv)
 			dashdash = 1;
 		} else if (!strcmp(a, "--json")) {
 			json = 1;
+		} else if (!strncmp(a, "--timeout=", 10)) {
+			char *end;
+			long t = strtol(a + 10, &end, 10);
+
+			if (end == a + 10 || *end || t < 1 || t > 86400)
+				return usage_error("--timeout takes seconds "
+						   "from 1 to 86400", a);
+			timeout = (int)t;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(usage_text, stdout);
 			return 0;
@@ -1049,7 +1164,7 @@ int main(int argc, char **argv)
 	}
 	if (!nrevs && default_range(walk, repo, &cfg) < 0)
 		goto fail;
-	if (collect(&lanes, classifier, walk) < 0)
+	if (collect(&lanes, classifier, walk, timeout) < 0)
 		goto fail;
 	if (json) {
 		if (print_json(&lanes) < 0)

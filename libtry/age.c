@@ -23,6 +23,7 @@
 #include "libtry/gitfast.h"
 #include "libtry/glob.h"
 #include "libtry/repo.h"
+#include "libtry/trace.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -2859,12 +2860,14 @@ static int run_git(struct try_buf *out, int merge_err, const char *workdir,
 
 /*
  * The fallback scan: `git status --porcelain -z`, for indexes this file
- * cannot read (split, sparse, a future version).  Takes no lock.
+ * cannot read (split, sparse, a future version).  Takes no lock.  With
+ * --no-renames a staged rename counts as two changes, as in the fast path.
  */
 static int scan_with_git_status(struct ctx *c, struct found *f)
 {
 	const char *argv[] = {
 		"--no-optional-locks", "status", "--porcelain", "-z",
+		"--no-renames",
 		c->set.show_untracked ? "--untracked-files=all" :
 					"--untracked-files=no",
 		"--ignore-submodules=all", NULL,
@@ -3473,6 +3476,7 @@ static int measure(struct ctx *c, struct try_age *out)
 
 		read_state(c, &st);
 		fill_out(c, out, &f, f.changed && st.present ? st.since : 0);
+		try_trace("age", "scan=last-scan");
 		ret = 0;
 		goto done;
 	}
@@ -3486,6 +3490,11 @@ static int measure(struct ctx *c, struct try_age *out)
 	}
 	fill_out(c, out, &f, update_state(c, &f));
 	write_last_scan(c, &f);
+	try_trace("age", "scan=%s libgit2=%s hashed=%s tree-walk=%s",
+		  c->how & TRY_AGE_HOW_GIT_STATUS ? "git-status" : "index",
+		  c->how & TRY_AGE_HOW_LIBGIT2 ? "yes" : "no",
+		  c->how & TRY_AGE_HOW_HASHED ? "yes" : "no",
+		  c->how & TRY_AGE_HOW_TREE_WALK ? "yes" : "no");
 	ret = 0;
 done:
 	out->how = c->how;

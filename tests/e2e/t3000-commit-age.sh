@@ -6,6 +6,8 @@
 
 NOW=$(date +%s)
 export TRY_TEST_NOW=$NOW
+# every measure leaves a line saying which path it took (libtry/trace.h)
+export TRY_TRACE="$TRASH/trace"
 # test output lives outside the work trees, where it would count
 A="$TRASH/artifacts"
 mkdir -p "$A"
@@ -25,6 +27,18 @@ test_path_is_file() {
 	test -f "$1" && return 0
 	echo "not a file: $1" >&2
 	return 1
+}
+
+# trace_take <file>: moves the trace lines written so far to <file>, so a
+# test can read the lines of its own measures ("$A/trace.all" keeps them all).
+trace_take() {
+	if test -f "$TRASH/trace"
+	then
+		cat "$TRASH/trace" >>"$A/trace.all" &&
+		mv "$TRASH/trace" "$1"
+	else
+		: >"$1"
+	fi
 }
 
 # at <seconds ago>: a touch -d argument
@@ -71,6 +85,19 @@ test_expect_success 'a clean tree: age 0, exit 0, nothing to say' '
 	test_path_is_missing .git/try/dirty-since
 '
 
+test_expect_success 'TRY_TRACE: each measure says it read the index itself' '
+	repo traced &&
+	trace_take "$A/trace.before" &&
+	echo x >>a && touch -d "$(at 4000)" a &&
+	test_exit_code 1 git commit-age --check &&
+	age_json && json_is changed_files 1 &&
+	trace_take "$A/trace" &&
+	test "$(grep -c "^trace: age: scan=index " "$A/trace")" = 2 &&
+	test "$(wc -l <"$A/trace")" = 2 &&
+	TRY_TRACE=0 test_exit_code 1 git commit-age --check &&
+	test_path_is_missing "$TRASH/trace"
+'
+
 test_expect_success 'a fresh checkout of an old commit is clean' '
 	repo origin &&
 	echo two >>a && git commit -q -am two &&
@@ -104,7 +131,7 @@ test_expect_success 'an edit counts from its modification time' '
 
 test_expect_success 'the oldest of several changes sets the age' '
 	repo several &&
-	echo x >>a && touch -d "$(at 600)" a &&
+	echo x >>a && touch -d "$(at 3999)" a &&
 	echo y >>src/c.c && touch -d "$(at 4000)" src/c.c &&
 	echo z >new && touch -d "$(at 100)" new &&
 	age_json && json_is age_seconds 4000 && json_is changed_files 3 &&
@@ -316,6 +343,26 @@ test_expect_success 'the same counts as git status' '
 	age_json && json_is changed_files $(wc -l <"$A/status")
 '
 
+test_expect_success 'a split index goes to git status: a staged rename is two changes' '
+	repo split &&
+	git update-index --split-index &&
+	git mv src/d.c src/dd.c && echo x >>a &&
+	test -f .git/sharedindex.* &&
+	git status --porcelain >"$A/status.renames" &&
+	test "$(wc -l <"$A/status.renames")" = 2 &&
+	git status --porcelain --untracked-files=all --no-renames >"$A/status" &&
+	test "$(wc -l <"$A/status")" = 3 &&
+	trace_take "$A/trace.before" &&
+	age_json && json_is changed_files 3 && json_is staged 2 &&
+	json_is modified 1 &&
+	trace_take "$A/trace" &&
+	test_grep "^trace: age: scan=git-status " "$A/trace" &&
+	git update-index --no-split-index &&
+	age_json && json_is changed_files 3 && json_is staged 2 &&
+	trace_take "$A/trace" &&
+	test_grep "^trace: age: scan=index " "$A/trace"
+'
+
 test_expect_success 'never writes the index, never needs index.lock' '
 	repo nolock &&
 	echo more >>a && touch -d "$(at 5000)" a src/c.c b &&
@@ -382,6 +429,14 @@ test_expect_success '--stash refuses when there is nothing to stash' '
 	test_exit_code 1 git commit-age --stash 2>"$A/err" &&
 	test_grep "nothing to stash" "$A/err" &&
 	git stash list >"$A/list" && test_must_be_empty "$A/list"
+'
+
+# Only the split index test above hands a measure over to git status:
+# an index reader that gives up everywhere fails here.
+test_expect_success 'every other measure of this script read the index itself' '
+	trace_take "$A/trace" &&
+	test "$(grep -c "^trace: age: scan=" "$A/trace.all")" -ge 60 &&
+	test "$(grep -c "^trace: age: scan=git-status " "$A/trace.all")" = 1
 '
 
 test_done

@@ -10,21 +10,38 @@ hook_lines() {
 	grep -E '^pre-commit:' "$1" >actual || :
 }
 
+# age_read_index <trace> <expected-status>: every age measure in the
+# TRY_TRACE file read the index itself (libtry/age.c) and none handed over
+# to git status; a commit that passes the hook measured at least once.
+age_read_index() {
+	if [ "$2" != 0 ] && ! [ -f "$1" ]; then return 0; fi
+	grep -q "^trace: age: scan=index " "$1" &&
+	! grep "^trace: age: scan=git-status" "$1" && return 0
+	echo "not the index reader:" >&2
+	cat "$1" >&2
+	return 1
+}
+
 # commit_both <dir> <expected-status> <git commit args>...: commits twice,
 # the second time with the libgit2 path forced (GIT_CEILING_DIRECTORIES
 # makes the fast path give up; libgit2 opens the repository as before), and
 # leaves the hook lines of the first in `actual` and of the second in
-# `actual.lib`.  Both must agree and exit as expected.
+# `actual.lib`.  Both must agree and exit as expected, and the age measure
+# of both must read the index itself.
 commit_both() {
 	local dir=$1 want=$2 rc
 	shift 2
-	(cd "$dir" && git commit "$@" >../out 2>&1); rc=$?
+	rm -f "$TRASH/age.trace"
+	(cd "$dir" && TRY_TRACE="$TRASH/age.trace" git commit "$@" >../out 2>&1); rc=$?
 	test "$rc" = "$want" || { echo "exit $rc, wanted $want" >&2; cat out >&2; return 1; }
+	age_read_index "$TRASH/age.trace" "$want" || return 1
 	hook_lines out && mv actual actual.fast &&
 	if [ "$want" = 0 ]; then git -C "$dir" reset -q --soft HEAD^; fi &&
+	rm -f "$TRASH/age.trace" &&
 	(cd "$dir" && GIT_CEILING_DIRECTORIES=/nonexistent \
-		git commit "$@" >../out 2>&1); rc=$?
+		TRY_TRACE="$TRASH/age.trace" git commit "$@" >../out 2>&1); rc=$?
 	test "$rc" = "$want" || { echo "libgit2 path: exit $rc" >&2; return 1; }
+	age_read_index "$TRASH/age.trace" "$want" || return 1
 	hook_lines out && mv actual actual.lib && mv actual.fast actual &&
 	test_cmp actual actual.lib
 }
@@ -54,9 +71,11 @@ test_expect_success 'setup: a clone with the client hooks and a worktree' '
 # The first measure after HEAD moved reads HEAD's tree through libgit2 and
 # caches its id (age.c); the runs after it are the common no-op.
 test_expect_success 'no-op pre-commit and post-commit run without libgit2' '
-	(cd dev && .git/hooks/pre-commit && no_libgit2 .git/hooks/pre-commit 2>../out &&
+	(cd dev && .git/hooks/pre-commit &&
+	 TRY_TRACE="$TRASH/age.trace" no_libgit2 .git/hooks/pre-commit 2>../out &&
 	 no_libgit2 .git/hooks/post-commit 2>>../out) &&
 	test ! -s out &&
+	test_grep "^trace: age: scan=index libgit2=no " age.trace &&
 	(cd wt && GIT_DIR="$(git rev-parse --absolute-git-dir)" &&
 	 export GIT_DIR && "$GIT_DIR/../../hooks/pre-commit" 2>/dev/null &&
 	 no_libgit2 "$GIT_DIR/../../hooks/pre-commit" 2>../out &&

@@ -257,7 +257,7 @@ test_expect_success 'a builder the scheduler does not have is a clear error' '
 	test_exit_code 128 git try >"$O/out" 2>"$O/err" &&
 	git config --unset try.builders &&
 	test "$(requests_count)" = "$before" &&
-	test_grep "builder .try-mac. (try.builders) is not one of scheduler .try.: try, try-asan" "$O/err" &&
+	test_grep "builder .try-mac. (-b or try.builders) is not one of scheduler .try.: try, try-asan" "$O/err" &&
 	git checkout -q plain.txt
 '
 
