@@ -487,6 +487,19 @@ static int refuse(const char *fmt, ...)
 	return TRY_QUEUE_EREFUSED;
 }
 
+/* A refused name, shown on one line whatever it holds. */
+static int bad_name(const char *name)
+{
+	struct try_buf b = TRY_BUF_INIT;
+	int ret;
+
+	try_report_add_safe(&b, name, strlen(name), TRY_QUEUE_MAX_USER);
+	ret = refuse("invalid user name '%s': letters, digits and ._@+- only",
+		     b.ptr);
+	try_buf_release(&b);
+	return ret;
+}
+
 static void car_names(struct try_buf *out, const struct try_queue_car *c)
 {
 	size_t j;
@@ -592,11 +605,9 @@ static int apply(struct try_queue *q, const struct try_queue_action *a,
 	int ret;
 
 	if (!try_queue_user_valid(a->actor))
-		return refuse("invalid user name '%s': letters, digits and "
-			      "._@+- only", a->actor);
+		return bad_name(a->actor);
 	if (!try_queue_user_valid(user))
-		return refuse("invalid user name '%s': letters, digits and "
-			      "._@+- only", user);
+		return bad_name(user);
 	if ((ret = try_queue_note_check(a->note)) < 0)
 		return ret;
 	if (a->when < 0)

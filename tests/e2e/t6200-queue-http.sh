@@ -227,7 +227,8 @@ test_expect_success 'bad input: names with spaces or newlines, long notes' '
 	test_cmp expect err &&
 	test_exit_code 1 q carol join "al
 ice" 2>err &&
-	test_grep "^git-lanes: invalid user name" err &&
+	echo "git-lanes: invalid user name ${SQ}al?ice${SQ}: letters, digits and ._@+- only" >expect &&
+	test_cmp expect err &&
 	test_exit_code 1 q dave leave -m "$(head -c 100000 /dev/zero | tr "\0" x)" 2>err &&
 	echo "git-lanes: a note holds at most 200 bytes, not 100000" >expect &&
 	test_cmp expect err &&
