@@ -592,6 +592,17 @@ static int may_move(const struct try_queue_action *a, const char *user,
 		      "move others", a->actor, user);
 }
 
+int try_queue_action_check(const struct try_queue_action *a)
+{
+	if (!a->actor || !try_queue_user_valid(a->actor))
+		return bad_name(a->actor ? a->actor : "");
+	if (a->user && !try_queue_user_valid(a->user))
+		return bad_name(a->user);
+	if (a->when < 0)
+		return refuse("invalid time");
+	return try_queue_note_check(a->note);
+}
+
 static int apply(struct try_queue *q, const struct try_queue_action *a,
 		 struct try_queue_result *res)
 {
@@ -604,14 +615,8 @@ static int apply(struct try_queue *q, const struct try_queue_action *a,
 	struct try_queue_rider *r;
 	int ret;
 
-	if (!try_queue_user_valid(a->actor))
-		return bad_name(a->actor);
-	if (!try_queue_user_valid(user))
-		return bad_name(user);
-	if ((ret = try_queue_note_check(a->note)) < 0)
+	if ((ret = try_queue_action_check(a)) < 0)
 		return ret;
-	if (a->when < 0)
-		return refuse("invalid time");
 
 	switch (a->verb) {
 	case TRY_QUEUE_JOIN:
@@ -750,8 +755,6 @@ int try_queue_apply(struct try_queue *q, const struct try_queue_action *a,
 			!(q->cars[0].flags & TRY_QUEUE_CAR_VERIFYING);
 	int ret;
 
-	if (!a->actor)
-		return refuse("no user");
 	try_queue_copy(&work, q);
 	ret = apply(&work, a, &res);
 	if (ret < 0) {

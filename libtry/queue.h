@@ -187,6 +187,12 @@ struct try_queue_result {
 void try_queue_result_release(struct try_queue_result *r);
 
 /*
+ * The checks of `a` that need no queue: valid actor and user names, a
+ * note within bounds.  0, or TRY_QUEUE_EREFUSED with the reason.
+ */
+int try_queue_action_check(const struct try_queue_action *a);
+
+/*
  * Applies `a` to `q` in place; `out` (may be NULL) says what it did.  The
  * rules, the whole referee (docs/train.md):
  *  - join: at the back, a new car when the last is full (`car_size`) or

@@ -594,6 +594,8 @@ int try_queue_change(struct try_queue *out, struct try_queue_result *res,
 
 	try_queue_init(&old, lane);
 	try_queue_init(&new, lane);
+	if ((ret = try_queue_action_check(a)) < 0)
+		return ret;
 	stamp = !a->when;
 	a->car_size = (size_t)cfg->car_size;
 	if (try_queue_is_holder(cfg, a->actor))
