@@ -16,6 +16,7 @@
 #include "libtry/journal.h"
 #include "libtry/repo.h"
 #include "libtry/policy.h"
+#include "libtry/queue.h"
 #include "libtry/report.h"
 #include "libtry/serve.h"
 #include "libtry/walk.h"
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char usage_text[] =
 	"usage: git lanes [--json] [--timeout=<seconds>] [<revision range>...]\n"
@@ -35,6 +37,7 @@ static const char usage_text[] =
 	"   or: git lanes release <code|config|dark|all>\n"
 	"   or: git lanes status [--remote]\n"
 	"   or: git lanes flush\n"
+	"   or: git lanes queue <action> [--lane code|config] ... (docs/train.md)\n"
 	"   or: git lanes serve [--listen <addr:port>] [--timeout <s>] <repo>...\n"
 	"\n"
 	"Shows the deploy lane (DARK, CONFIG, CODE) of every commit in the\n"
@@ -55,6 +58,7 @@ static const char usage_text[] =
 	"    status    the holds (--remote: fetched from the remote first)\n"
 	"              and, in the server's repository, the webhook spool\n"
 	"    flush     delivers the events waiting for webhooks, in order\n"
+	"    queue, q  the push train: 'git lanes queue -h'\n"
 	"    serve     the cockpit: a web page, /api/ and /metrics for the\n"
 	"              server repositories (default 127.0.0.1:8080; see\n"
 	"              docs/cockpit.md)\n"
@@ -569,6 +573,16 @@ static void print_event(json_t *ev)
 	try_buf_addch(&b, ' ');
 	try_report_add_safe(&b, jget(ev, "pusher"), strlen(jget(ev, "pusher")),
 			    60);
+	if (!strcmp(jget(ev, "type"), "queue")) {
+		/* the train: its own line, as a chat shows it */
+		try_buf_adds(&b, " queue: ");
+		try_report_add_safe(&b, jget(ev, "text"),
+				    strlen(jget(ev, "text")), 200);
+		try_buf_addch(&b, '\n');
+		fwrite(b.ptr, 1, b.len, stdout);
+		try_buf_release(&b);
+		return;
+	}
 	try_buf_addf(&b, " %s (%s), %lld commit%s",
 		     try_lane_parse(&l, lane) == 0 ? try_lane_name(l) : "?",
 		     jget(ev, "reason"), (long long)count,
@@ -725,6 +739,236 @@ done:
 	return rc;
 }
 
+static const char queue_usage[] =
+	"usage: git lanes queue [status] [--lane <lane>] [--json]\n"
+	"   or: git lanes queue join [<user>] [--with <user> | --before <user>]"
+	" [-m <what>]\n"
+	"   or: git lanes queue (leave | ready | good | deployed | done) "
+	"[-m <note>]\n"
+	"   or: git lanes queue uhoh -m <what is wrong>\n"
+	"   or: git lanes queue (drive | kick) <user>\n"
+	"\n"
+	"The push train of a lane (code by default; --lane config): cars of\n"
+	"lanes.carSize riders, the first car deploys, its first rider drives.\n"
+	"join at the back (--with: in that user's car, --before: a car just\n"
+	"before that user's), ready when your change is in the trunk, good\n"
+	"when it is verified in production, uhoh to stop the train (holds the\n"
+	"lane).  The driver (or lanes.holders) drives <user>, says deployed,\n"
+	"done, and kicks.  In a clone each action fetches the queue and pushes\n"
+	"it back (the server referees); in the bare repository it writes the\n"
+	"ref.  Alias: git lanes q.\n"
+	"\n"
+	"exit codes: 0 done, 1 refused, 128 error, 129 usage\n";
+
+static int queue_usage_error(const char *msg, const char *arg)
+{
+	if (arg)
+		fprintf(stderr, "git-lanes: %s '%s'\n", msg, arg);
+	else
+		fprintf(stderr, "git-lanes: %s\n", msg);
+	fputs(queue_usage, stderr);
+	return 129;
+}
+
+static int queue_colour(void)
+{
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	return isatty(1) && !(no && *no) && !(term && !strcmp(term, "dumb"));
+}
+
+/* git lanes queue status: both lanes unless one is asked for. */
+static int queue_status(git_repository *repo, const struct try_config *cfg,
+			int have_lane, enum try_lane lane, int json)
+{
+	static const enum try_lane lanes[] = { TRY_LANE_CODE, TRY_LANE_CONFIG };
+	struct try_holds holds = TRY_HOLDS_INIT;
+	struct try_buf prefix = TRY_BUF_INIT, b = TRY_BUF_INIT;
+	json_t *all = json_array();
+	int bare = git_repository_is_bare(repo), fetched = 0, rc = 128;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		struct try_queue q;
+		const struct try_hold *h;
+
+		if (have_lane && lanes[i] != lane)
+			continue;
+		if (try_queue_load(&q, repo, cfg, lanes[i], !fetched) < 0) {
+			try_queue_release(&q);
+			goto done;
+		}
+		if (!fetched) {
+			if (bare)
+				try_buf_adds(&prefix, TRY_HOLD_REFS);
+			else
+				try_buf_addf(&prefix, "%s%s/",
+					     TRY_HOLD_REMOTE_REFS, cfg->remote);
+			if (try_holds_load(&holds, repo, prefix.ptr) < 0) {
+				try_queue_release(&q);
+				goto done;
+			}
+			fetched = 1;
+		}
+		h = try_holds_blocking(&holds, lanes[i]);
+		if (json)
+			json_array_append_new(all, try_queue_status_json(&q, h));
+		else
+			try_queue_status_text(&b, &q, h, queue_colour());
+		try_queue_release(&q);
+	}
+	if (json) {
+		json_dumpf(have_lane ? json_array_get(all, 0) : all, stdout,
+			   JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+	} else {
+		fwrite(b.ptr, 1, b.len, stdout);
+	}
+	rc = 0;
+done:
+	json_decref(all);
+	try_buf_release(&b);
+	try_buf_release(&prefix);
+	try_holds_release(&holds);
+	return rc;
+}
+
+/* Delivers what the bare repository's queue change spooled. */
+static void queue_flush(git_repository *repo, const struct try_config *cfg)
+{
+	int64_t deadline = try_now_ms() + (int64_t)cfg->webhook_timeout * 1000;
+	size_t i;
+
+	for (i = 0; i < cfg->webhooks.nr; i++) {
+		struct try_delivery d = TRY_DELIVERY_INIT;
+		if (try_webhook_flush(&d, repo, cfg, cfg->webhooks.items[i],
+				      deadline) == 0 && d.waiting && d.error)
+			fprintf(stderr, "git-lanes: warning: %s; events kept "
+				"for 'git lanes flush'\n", d.error);
+		try_delivery_release(&d);
+	}
+}
+
+/* git lanes queue <action> ... */
+static int cmd_queue(int argc, char **argv)
+{
+	git_repository *repo = NULL;
+	struct try_config cfg = TRY_CONFIG_INIT;
+	struct try_queue q;
+	struct try_queue_result res = TRY_QUEUE_RESULT_INIT;
+	struct try_queue_action a;
+	struct try_buf b = TRY_BUF_INIT;
+	enum try_lane lane = TRY_LANE_CODE;
+	const char *verb = "status", *lane_arg = NULL;
+	char *actor = NULL;
+	int i, json = 0, rc = 128, ret, status;
+
+	memset(&a, 0, sizeof(a));
+	try_queue_init(&q, TRY_LANE_CODE);
+	for (i = 1; i < argc; i++) {
+		const char *o = argv[i], **v = NULL, *val = NULL;
+
+		if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
+			fputs(queue_usage, stdout);
+			return 0;
+		} else if (!strcmp(o, "--json")) {
+			json = 1;
+			continue;
+		} else if (!strcmp(o, "--lane") || !strncmp(o, "--lane=", 7)) {
+			v = &lane_arg;
+		} else if (!strcmp(o, "-m") || !strcmp(o, "--message") ||
+			   !strncmp(o, "--message=", 10)) {
+			v = &a.note;
+		} else if (!strcmp(o, "--with") || !strncmp(o, "--with=", 7)) {
+			v = &a.with;
+		} else if (!strcmp(o, "--before") ||
+			   !strncmp(o, "--before=", 9)) {
+			v = &a.before;
+		} else if (o[0] == '-' && o[1] == 'm') {
+			a.note = o + 2;
+			continue;
+		} else if (o[0] == '-') {
+			return queue_usage_error("unknown option", o);
+		} else if (i == 1) {
+			verb = o;
+			continue;
+		} else if (!a.user) {
+			a.user = o;
+			continue;
+		} else {
+			return queue_usage_error("too many arguments", o);
+		}
+		val = strchr(o, '=');
+		if (val && o[1] == '-') {
+			val++;
+		} else {
+			if (++i >= argc)
+				return queue_usage_error("a value is missing "
+							 "after", o);
+			val = argv[i];
+		}
+		*v = val;
+	}
+	if (lane_arg && try_queue_lane_parse(&lane, lane_arg) < 0) {
+		fprintf(stderr, "git-lanes: no queue for lane '%s': code or "
+			"config\n", lane_arg);
+		return 129;
+	}
+	status = !strcmp(verb, "status");
+	if (!status && try_queue_verb_parse(&a.verb, verb) < 0)
+		return queue_usage_error("unknown queue action", verb);
+	if (status && (a.user || a.note || a.with || a.before))
+		return queue_usage_error("status takes only --lane and --json",
+					 NULL);
+	if (!status && json)
+		return queue_usage_error("--json is for status", NULL);
+	if ((a.with || a.before) && a.verb != TRY_QUEUE_JOIN)
+		return queue_usage_error("--with and --before are for join",
+					 NULL);
+	if (!a.user && (a.verb == TRY_QUEUE_DRIVE ||
+			a.verb == TRY_QUEUE_KICK) && !status)
+		return queue_usage_error("whom? give a user", NULL);
+	if (a.verb == TRY_QUEUE_UHOH && !status &&
+	    (!a.note || !a.note[strspn(a.note, " \t")]))
+		return queue_usage_error("uhoh needs -m \"<what is wrong>\"",
+					 NULL);
+
+	if (sub_open(&repo, &cfg) < 0)
+		goto fail;
+	if (status) {
+		rc = queue_status(repo, &cfg, lane_arg != NULL, lane, json);
+		if (rc)
+			goto fail;
+		goto done;
+	}
+	try_queue_whoami(&actor, repo, &cfg);
+	a.actor = actor;
+	ret = try_queue_change(&q, &res, repo, &cfg, lane, &a);
+	if (ret == TRY_QUEUE_EREFUSED) {
+		fprintf(stderr, "git-lanes: %s\n", try_error_last());
+		rc = 1;
+		goto done;
+	}
+	if (ret < 0)
+		goto fail;
+	try_queue_describe(&b, &q, &a, &res);
+	printf("%s\n", b.ptr);
+	if (git_repository_is_bare(repo))
+		queue_flush(repo, &cfg);
+	rc = 0;
+	goto done;
+fail:
+	rc = sub_fail();
+done:
+	free(actor);
+	try_buf_release(&b);
+	try_queue_result_release(&res);
+	try_queue_release(&q);
+	try_config_release(&cfg);
+	git_repository_free(repo);
+	return rc;
+}
+
 static void serve_log(const char *msg)
 {
 	fprintf(stderr, "git-lanes: serve: %s\n", msg);
@@ -824,6 +1068,8 @@ static const struct {
 	{ "status", cmd_status },
 	{ "log", cmd_log },
 	{ "flush", cmd_flush },
+	{ "queue", cmd_queue },
+	{ "q", cmd_queue },
 	{ "serve", cmd_serve },
 };
 
@@ -836,7 +1082,8 @@ static int run_subcommand(int argc, char **argv)
 	for (i = 0; i < sizeof(subcommands) / sizeof(*subcommands); i++) {
 		if (strcmp(argv[1], subcommands[i].name))
 			continue;
-		if (argc > 2 && (!strcmp(argv[2], "-h") ||
+		if (argc > 2 && subcommands[i].fn != cmd_queue &&
+		    (!strcmp(argv[2], "-h") ||
 				 !strcmp(argv[2], "--help"))) {
 			fputs(usage_text, stdout);
 			return 0;

@@ -18,6 +18,7 @@
 #include "libtry/events.h"
 #include "libtry/http.h"
 #include "libtry/policy.h"
+#include "libtry/queue.h"
 #include "libtry/repo.h"
 #include "libtry/report.h"
 
@@ -157,6 +158,23 @@ event_fail:
 		try_buf_addf(&msg, "%s: no lane event recorded: %s",
 			     updates[i].ref, try_error_last());
 		rc = fail(msg.ptr);
+	}
+	/* queue changes: their events, as the referee saw them */
+	for (i = 0; i < nr; i++) {
+		struct try_queue_update up;
+
+		if (try_policy_ref_kind(&cfg, updates[i].ref) != TRY_REF_QUEUE)
+			continue;
+		if (!pusher)
+			try_events_pusher(&pusher);
+		if (try_queue_check(&up, repo, &cfg, &updates[i], NULL, 0) < 0 ||
+		    try_queue_events(&lines, &nlines, repo, pusher, &up) < 0) {
+			try_buf_reset(&msg);
+			try_buf_addf(&msg, "%s: no queue event recorded: %s",
+				     updates[i].ref, try_error_last());
+			rc = fail(msg.ptr);
+		}
+		try_queue_update_release(&up);
 	}
 	if (!nlines)
 		goto done;

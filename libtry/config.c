@@ -219,7 +219,19 @@ int try_config_load_from(struct try_config *out, git_config *cfg,
 		return -1;
 	}
 	out->webhook_timeout = (int)timeout;
-	return 0;
+	timeout = TRY_DEFAULT_CAR_SIZE;
+	error = git_config_get_int64(&timeout, cfg, "lanes.carSize");
+	if (error < 0 && error != GIT_ENOTFOUND) {
+		try_error_from_git("lanes.carSize");
+		return -1;
+	}
+	if (timeout < 1 || timeout > 100) {
+		try_error_set("lanes.carSize: %lld is not a number of riders "
+			      "from 1 to 100", (long long)timeout);
+		return -1;
+	}
+	out->car_size = (int)timeout;
+	return try_config_get_string(&out->user, cfg, "lanes.user");
 }
 
 /* One `git -c` setting as config file text: [section] name = "value". */
@@ -330,6 +342,7 @@ void try_config_release(struct try_config *cfg)
 	free(cfg->journal);
 	try_strlist_release(&cfg->webhooks);
 	free(cfg->webhook_secret_file);
+	free(cfg->user);
 	try_strlist_release(&cfg->holders);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -358,6 +371,8 @@ static const struct {
 	{ "lanes.webhooksecretfile", FAST_STRING },
 	{ "lanes.webhooktimeout", FAST_INT },
 	{ "lanes.holders", FAST_MULTI },
+	{ "lanes.carsize", FAST_INT },
+	{ "lanes.user", FAST_STRING },
 	{ "core.bare", FAST_BOOL },
 };
 #define FAST_NKEYS (sizeof(fast_keys) / sizeof(*fast_keys))
@@ -365,7 +380,8 @@ static const struct {
 enum fast_key {
 	K_BRANCH, K_ALLOW, K_ALLOW_MERGES, K_TIMEOUT, K_CONFIG, K_DARK,
 	K_STRICT_DARK, K_REMOTE, K_LOCAL_BRANCHES, K_JOURNAL, K_WEBHOOK,
-	K_SECRET, K_WEBHOOK_TIMEOUT, K_HOLDERS, K_BARE,
+	K_SECRET, K_WEBHOOK_TIMEOUT, K_HOLDERS, K_CAR_SIZE, K_USER,
+	K_BARE,
 };
 
 struct fast_values {
@@ -515,7 +531,10 @@ int try_config_load_fast(struct try_config *out, const char *commondir)
 		goto done;
 	fast_multi(&out->holders, &fv, K_HOLDERS);
 	if (fast_int(&out->webhook_timeout, &fv, K_WEBHOOK_TIMEOUT,
-		     TRY_DEFAULT_WEBHOOK_TIMEOUT, 1, 600))
+		     TRY_DEFAULT_WEBHOOK_TIMEOUT, 1, 600) ||
+	    fast_int(&out->car_size, &fv, K_CAR_SIZE, TRY_DEFAULT_CAR_SIZE, 1,
+		     100) ||
+	    fast_string(&out->user, &fv, K_USER, NULL))
 		goto done;
 	ret = 0;
 done:

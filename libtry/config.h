@@ -37,6 +37,8 @@ struct try_config {
 	char *webhook_secret_file; /* lanes.webhookSecretFile, or NULL */
 	int webhook_timeout;       /* lanes.webhookTimeout, seconds */
 	struct try_strlist holders; /* lanes.holders: user names */
+	int car_size;              /* lanes.carSize: riders per car */
+	char *user;                /* lanes.user: who the server sees, or NULL */
 };
 #define TRY_CONFIG_INIT { NULL }
 
@@ -45,6 +47,7 @@ struct try_config {
 #define TRY_DEFAULT_TIMEOUT 4
 #define TRY_DEFAULT_DARK_PATTERN "^DARK\\b"
 #define TRY_DEFAULT_WEBHOOK_TIMEOUT 5
+#define TRY_DEFAULT_CAR_SIZE 3
 
 /*
  * A snapshot of `repo`'s configuration as git would read it for a command,

@@ -3,6 +3,7 @@
 #include "libtry/error.h"
 #include "libtry/glob.h"
 #include "libtry/hold.h"
+#include "libtry/queue.h"
 #include "libtry/repo.h"
 #include "libtry/walk.h"
 
@@ -178,6 +179,8 @@ enum try_ref_kind try_policy_ref_kind(const struct try_config *cfg,
 		return TRY_REF_TRUNK;
 	if (!strncmp(ref, TRY_HOLD_REFS, strlen(TRY_HOLD_REFS)))
 		return TRY_REF_HOLD;
+	if (!strncmp(ref, TRY_QUEUE_REFS, strlen(TRY_QUEUE_REFS)))
+		return TRY_REF_QUEUE;
 	if (!strncmp(ref, TRY_LANES_REFS, strlen(TRY_LANES_REFS)))
 		return TRY_REF_LANES;
 	for (i = 0; i < cfg->allow.nr; i++)
@@ -427,6 +430,30 @@ static int check_hold_ref(struct try_ref_result *r, struct try_policy *p,
 	return 0;
 }
 
+/* refs/lanes/queue/<lane>: one allowed transition (queue.h). */
+static int check_queue_ref(struct try_ref_result *r, struct try_policy *p,
+			   const struct try_update *u)
+{
+	struct try_queue_update up;
+	enum try_lane lane = TRY_LANE_CODE;
+	int held, ret;
+
+	if (try_queue_lane_parse(&lane, u->ref + strlen(TRY_QUEUE_REFS)) < 0)
+		lane = TRY_LANE_CODE;
+	held = p->holds && try_holds_blocking(p->holds, lane) != NULL;
+	ret = try_queue_check(&up, p->repo, p->cfg, u, p->pusher, held);
+	if (ret == TRY_QUEUE_EREFUSED) {
+		reject(r, fmt("%s", try_error_last()),
+		       fmt("change the queue with 'git lanes queue'"));
+		ret = 0;
+	} else if (ret == 0) {
+		r->kind = TRY_REF_ALLOWED;
+		r->note = "queue changed";
+	}
+	try_queue_update_release(&up);
+	return ret;
+}
+
 int try_policy_check(struct try_ref_result *out, struct try_policy *p,
 		     const struct try_update *u)
 {
@@ -446,6 +473,8 @@ int try_policy_check(struct try_ref_result *out, struct try_policy *p,
 		return 0;
 	case TRY_REF_HOLD:
 		return check_hold_ref(out, p, u);
+	case TRY_REF_QUEUE:
+		return check_queue_ref(out, p, u);
 	case TRY_REF_LANES:
 		reject(out, fmt("%s is reserved for holds", TRY_LANES_REFS),
 		       fmt("holds are %s<lane>: 'git lanes hold <lane> -m "

@@ -48,6 +48,7 @@ enum try_ref_kind {
 	TRY_REF_OTHER,   /* anything else: rejected */
 	TRY_REF_HOLD,    /* refs/lanes/holds/<lane>: for lanes.holders */
 	TRY_REF_LANES,   /* anything else under refs/lanes/: rejected */
+	TRY_REF_QUEUE,   /* refs/lanes/queue/<lane>: queue.h referees */
 };
 
 struct try_hold;

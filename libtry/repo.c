@@ -3,9 +3,15 @@
 #include "libtry/config.h"
 #include "libtry/error.h"
 
+#include <errno.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
+
+extern char **environ;
 
 int64_t try_now_ms(void)
 {
@@ -171,4 +177,70 @@ done:
 	git_config_free(cfg);
 	try_buf_release(&path);
 	return ret;
+}
+
+int try_repo_git(git_repository *repo, const char *const *args,
+		 struct try_buf *err)
+{
+	const char *dir = git_repository_workdir(repo);
+	const char *argv[28];
+	posix_spawn_file_actions_t fa;
+	int fds[2] = { -1, -1 }, status, error;
+	size_t n = 0, i;
+	pid_t pid;
+
+	argv[n++] = "git";
+	argv[n++] = "-C";
+	argv[n++] = dir ? dir : git_repository_path(repo);
+	for (i = 0; args[i] && n < 27; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	if (err && pipe(fds) < 0) {
+		try_error_set("cannot run git: %s", strerror(errno));
+		return -1;
+	}
+	posix_spawn_file_actions_init(&fa);
+	if (err) {
+		posix_spawn_file_actions_addclose(&fa, fds[0]);
+		posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+		posix_spawn_file_actions_addclose(&fa, fds[1]);
+	}
+	error = posix_spawnp(&pid, "git", &fa, NULL, (char *const *)argv,
+			     environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (err)
+		close(fds[1]);
+	if (error) {
+		if (err)
+			close(fds[0]);
+		try_error_set("cannot run git: %s", strerror(error));
+		return -1;
+	}
+	if (err) {
+		char chunk[4096];
+		ssize_t got;
+
+		while ((got = read(fds[0], chunk, sizeof(chunk))) != 0) {
+			if (got < 0) {
+				if (errno == EINTR)
+					continue;
+				break;
+			}
+			if (err->len < (1u << 20))
+				try_buf_add(err, chunk, (size_t)got);
+		}
+		close(fds[0]);
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			try_error_set("cannot wait for git: %s",
+				      strerror(errno));
+			return -1;
+		}
+	}
+	if (!WIFEXITED(status)) {
+		try_error_set("'git %s' died", args[0]);
+		return -1;
+	}
+	return WEXITSTATUS(status);
 }

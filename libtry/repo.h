@@ -4,6 +4,8 @@
 #include <git2.h>
 #include <stdint.h>
 
+#include "libtry/buf.h"
+
 enum try_repo_flags {
 	/*
 	 * Opened from inside a hook: the repository is $GIT_DIR (or the
@@ -44,6 +46,15 @@ int try_repo_foreach_ref_commit(git_repository *repo, const char *prefix,
 				int (*cb)(const char *name, const git_oid *id,
 					  void *payload),
 				void *payload);
+
+/*
+ * Runs `git -C <work tree or git dir of repo> <args...>` (NULL-terminated,
+ * at most 24) and gives its exit code.  With `err` non-NULL its standard
+ * error is appended there (at most 1 MiB kept) instead of reaching ours.
+ * -1 with a message when git cannot run or dies by a signal.
+ */
+int try_repo_git(git_repository *repo, const char *const *args,
+		 struct try_buf *err);
 
 /* The hooks folder, honouring core.hooksPath; caller frees. */
 int try_repo_hooks_dir(char **out, git_repository *repo);

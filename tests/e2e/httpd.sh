@@ -12,7 +12,8 @@
 # test_expect_success: that runs in a subshell, which would lose the pids and
 # the at_exit registration.
 #
-# Users: alice/alice-pw and bob/bob-pw.  A push runs the repository's hooks
+# Users: alice/alice-pw and bob/bob-pw, and <u>/<u>-pw for every <u> in
+# $HTTPD_USERS (set before httpd_start).  A push runs the repository's hooks
 # with REMOTE_USER set to the authenticated user, PATH=/usr/bin:/bin (the
 # build directories are deliberately not on it: hooks must be installed by
 # absolute path), HOME=$TRASH/home and GIT_CONFIG_NOSYSTEM=1, like the tests.
@@ -45,7 +46,7 @@ httpd_start() {
 	mkdir -p "$HTTPD_DIR/tmp" "$HTTPD_DIR/logs" || return 1
 
 	: >"$HTTPD_DIR/htpasswd"
-	for u in alice bob; do
+	for u in alice bob $HTTPD_USERS; do
 		printf '%s:%s\n' "$u" \
 			"$(openssl passwd -apr1 "$u-pw")" >>"$HTTPD_DIR/htpasswd" ||
 			return 1
