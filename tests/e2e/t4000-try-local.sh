@@ -156,7 +156,8 @@ test_expect_success '--json prints one object; the command output goes to stderr
 	# a (changed) and local.t (the unpushed commit)
 	assert r["files"] == 2, r
 	assert r["jobs"] == [{"name": "local", "state": "passed",
-	                      "url": None, "detail": None}], r
+	                      "url": None, "detail": None, "step": None,
+	                      "log": None, "log_url": None}], r
 	EOF
 	test_exit_code 1 git try --json --command false >"$O/out" 2>"$O/err" &&
 	grep -q "\"result\":\"failed\"" "$O/out" &&
