@@ -3,9 +3,14 @@
 #include "libtry/config.h"
 #include "libtry/error.h"
 
+#include <errno.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+
+extern char **environ;
 
 int64_t try_now_ms(void)
 {
@@ -171,4 +176,38 @@ done:
 	git_config_free(cfg);
 	try_buf_release(&path);
 	return ret;
+}
+
+int try_repo_git(git_repository *repo, const char *const *args)
+{
+	const char *dir = git_repository_workdir(repo);
+	const char *argv[16];
+	size_t n = 0, i;
+	pid_t pid;
+	int status, error;
+
+	argv[n++] = "git";
+	argv[n++] = "-C";
+	argv[n++] = dir ? dir : git_repository_path(repo);
+	for (i = 0; args[i] && n < 15; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	error = posix_spawnp(&pid, "git", NULL, NULL, (char *const *)argv,
+			     environ);
+	if (error) {
+		try_error_set("cannot run git: %s", strerror(error));
+		return -1;
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			try_error_set("cannot wait for git: %s",
+				      strerror(errno));
+			return -1;
+		}
+	}
+	if (!WIFEXITED(status)) {
+		try_error_set("'git %s' died", args[0]);
+		return -1;
+	}
+	return WEXITSTATUS(status);
 }

@@ -48,4 +48,11 @@ int try_repo_foreach_ref_commit(git_repository *repo, const char *prefix,
 /* The hooks folder, honouring core.hooksPath; caller frees. */
 int try_repo_hooks_dir(char **out, git_repository *repo);
 
+/*
+ * Runs `git -C <repo> <args...>` (NULL-terminated, at most 12) with our
+ * environment, its output going where ours goes.  Returns git's exit code,
+ * or -1 with a message when it cannot run or dies by a signal.
+ */
+int try_repo_git(git_repository *repo, const char *const *args);
+
 #endif
