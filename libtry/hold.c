@@ -366,22 +366,7 @@ done:
 
 int try_hold_may_hold(const struct try_config *cfg, const char *user)
 {
-	size_t i, ulen = strlen(user);
-
-	if (!cfg->holders.nr)
-		return 1;
-	for (i = 0; i < cfg->holders.nr; i++) {
-		const char *p = cfg->holders.items[i];
-		while (*p) {
-			size_t n;
-			p += strspn(p, " \t,");
-			n = strcspn(p, " \t,");
-			if (n && n == ulen && !strncmp(p, user, n))
-				return 1;
-			p += n;
-		}
-	}
-	return 0;
+	return try_config_user_listed(&cfg->holders, user);
 }
 
 int try_hold_set(git_repository *repo, const char *remote,
