@@ -29,7 +29,8 @@
 
 static const char usage_text[] =
 	"usage: git lanes [--json] [<revision range>...]\n"
-	"   or: git lanes log [-n <n>] [--json]\n"
+	"   or: git lanes log [-n <n>] [--json] [--type <push|deploy|rollback|...>]\n"
+	"                     [--lane <lane>] [--env <name>] [--since <YYYY-MM-DD>]\n"
 	"   or: git lanes hold <code|config|dark|all> -m <reason> [--force]\n"
 	"   or: git lanes release <code|config|dark|all>\n"
 	"   or: git lanes status [--remote]\n"
@@ -521,7 +522,30 @@ done:
 struct log_state {
 	json_t *events; /* oldest first */
 	size_t bad;
+	/* filters: NULL or "" for none */
+	const char *type, *lane, *env, *since;
 };
+
+static int event_matches(const struct log_state *st, json_t *ev)
+{
+	const char *type = json_string_value(json_object_get(ev, "type"));
+	const char *v;
+
+	/* journals from before event types hold pushes only */
+	if (st->type && strcmp(st->type, type ? type : "push"))
+		return 0;
+	v = json_string_value(json_object_get(ev, "lane"));
+	if (st->lane && (!v || strcasecmp(st->lane, v)))
+		return 0;
+	v = json_string_value(json_object_get(ev, "env"));
+	if (st->env && (!v || strcmp(st->env, v)))
+		return 0;
+	v = json_string_value(json_object_get(ev, "time"));
+	/* ISO times compare as strings */
+	if (st->since && (!v || strcmp(v, st->since) < 0))
+		return 0;
+	return 1;
+}
 
 static int collect_event(const char *line, size_t len, void *payload)
 {
@@ -531,6 +555,10 @@ static int collect_event(const char *line, size_t len, void *payload)
 	if (!json_is_object(ev)) {
 		json_decref(ev);
 		st->bad++;
+		return 0;
+	}
+	if (!event_matches(st, ev)) {
+		json_decref(ev);
 		return 0;
 	}
 	json_array_append_new(st->events, ev);
@@ -543,15 +571,66 @@ static const char *jget(json_t *o, const char *key)
 	return s ? s : "";
 }
 
+/* "2024-05-01T12:00:00.123Z" -> "2024-05-01 12:00:00 UTC" */
+static void add_event_time(struct try_buf *b, const char *time)
+{
+	if (strlen(time) >= 19 && time[10] == 'T') {
+		try_buf_add(b, time, 10);
+		try_buf_addch(b, ' ');
+		try_buf_add(b, time + 11, 8);
+		try_buf_adds(b, " UTC");
+	} else {
+		try_report_add_safe(b, time, strlen(time), 40);
+	}
+}
+
+/* A deploy or rollback event in one line, its note on the next. */
+static void print_deploy_event(json_t *ev, const char *type)
+{
+	struct try_buf b = TRY_BUF_INIT;
+	const char *note = jget(ev, "note"), *from = jget(ev, "from");
+	json_int_t count = json_integer_value(json_object_get(ev, "count"));
+
+	add_event_time(&b, jget(ev, "time"));
+	try_buf_addch(&b, ' ');
+	try_report_add_safe(&b, jget(ev, "pusher"), strlen(jget(ev, "pusher")),
+			    60);
+	try_buf_addch(&b, ' ');
+	try_buf_adds(&b, type);
+	try_buf_addch(&b, ' ');
+	try_report_add_safe(&b, jget(ev, "lane"), strlen(jget(ev, "lane")), 20);
+	try_buf_adds(&b, " in ");
+	try_report_add_safe(&b, jget(ev, "env"), strlen(jget(ev, "env")), 64);
+	try_buf_addf(&b, ", %.7s%s%.7s, %lld commit%s", from, *from ? ".." : "",
+		     jget(ev, "to"), (long long)count, count == 1 ? "" : "s");
+	if (json_is_true(json_object_get(ev, "forced")))
+		try_buf_adds(&b, ", forced");
+	if (json_is_true(json_object_get(ev, "fix")))
+		try_buf_adds(&b, ", fix");
+	try_buf_addch(&b, '\n');
+	if (*note) {
+		try_buf_adds(&b, "    ");
+		try_report_add_safe(&b, note, strcspn(note, "\n"), 200);
+		try_buf_addch(&b, '\n');
+	}
+	fwrite(b.ptr, 1, b.len, stdout);
+	try_buf_release(&b);
+}
+
 static void print_event(json_t *ev)
 {
 	struct try_buf b = TRY_BUF_INIT;
 	const char *time = jget(ev, "time"), *lane = jget(ev, "lane");
 	json_t *commits = json_object_get(ev, "commits");
 	json_int_t count = json_integer_value(json_object_get(ev, "count"));
+	const char *type = jget(ev, "type");
 	enum try_lane l;
 	size_t i, shown = 0;
 
+	if (!strcmp(type, "deploy") || !strcmp(type, "rollback")) {
+		print_deploy_event(ev, type);
+		return;
+	}
 	/* "2024-05-01T12:00:00.123Z" -> "2024-05-01 12:00:00 UTC" */
 	if (strlen(time) >= 19 && time[10] == 'T') {
 		try_buf_add(&b, time, 10);
@@ -594,7 +673,8 @@ static int cmd_log(int argc, char **argv)
 {
 	git_repository *repo = NULL;
 	struct try_config cfg = TRY_CONFIG_INIT;
-	struct log_state st = { NULL, 0 };
+	struct log_state st = { NULL, 0, NULL, NULL, NULL, NULL };
+	json_t *kept = NULL;
 	char *path = NULL, *end;
 	size_t max = 20, i;
 	int json = 0, rc = 128, ret;
@@ -605,6 +685,24 @@ static int cmd_log(int argc, char **argv)
 
 		if (!strcmp(a, "--json")) {
 			json = 1;
+			continue;
+		} else if (!strncmp(a, "--type=", 7) || !strncmp(a, "--lane=", 7) ||
+			   !strncmp(a, "--env=", 6) || !strncmp(a, "--since=", 8) ||
+			   !strcmp(a, "--type") || !strcmp(a, "--lane") ||
+			   !strcmp(a, "--env") || !strcmp(a, "--since")) {
+			const char *eq = strchr(a, '=');
+			const char **slot = a[2] == 't' ? &st.type :
+					    a[2] == 'l' ? &st.lane :
+					    a[2] == 'e' ? &st.env : &st.since;
+			if (eq) {
+				*slot = eq + 1;
+			} else if (++i < (size_t)argc) {
+				*slot = argv[i];
+			} else {
+				return usage_error("a value is missing for", a);
+			}
+			if (!**slot)
+				return usage_error("empty value for", a);
 			continue;
 		} else if (!strcmp(a, "-n") || !strcmp(a, "--max-count")) {
 			if (++i >= (size_t)argc)
@@ -628,7 +726,19 @@ static int cmd_log(int argc, char **argv)
 		goto fail;
 	try_journal_path(&path, repo, &cfg);
 	st.events = json_array();
-	ret = max ? try_journal_tail(path, max, collect_event, &st) : 0;
+	/* with filters every line is read: the last `max` matches are kept */
+	ret = !max ? 0 : try_journal_tail(path, st.type || st.lane || st.env ||
+					  st.since ? 0 : max, collect_event,
+					  &st);
+	if (json_array_size(st.events) > max) {
+		kept = json_array();
+		for (i = json_array_size(st.events) - max;
+		     i < json_array_size(st.events); i++)
+			json_array_append(kept, json_array_get(st.events, i));
+		json_decref(st.events);
+		st.events = kept;
+		kept = NULL;
+	}
 	if (ret == TRY_ENOTFOUND) {
 		fprintf(stderr, "git-lanes: %s: the server's post-receive hook "
 			"writes it (git trunk install --server); run "

@@ -210,6 +210,21 @@ test_expect_success 'two clones record at once: every success is one record and 
 	test "$(git -C "$SERVER" rev-list --count refs/lanes/deployed/qa/code)" = "$ok"
 '
 
+test_expect_success 'git lanes log shows deploys and rollbacks, filtered by type, lane, env, since' '
+	git -C "$SERVER" lanes log --type rollback >out &&
+	test_grep "^[0-9-]* [0-9:]* UTC bob rollback code in production, [0-9a-f]\{7\}\.\.$(cut -c1-7 c1), 3 commits$" out &&
+	test_grep "^    checkout broke$" out &&
+	test "$(wc -l <out | tr -d " ")" = 2 &&
+	git -C "$SERVER" lanes log --type deploy --lane config --env production -n 1 >out &&
+	test_grep " alice deploy config in production, $(cut -c1-7 cfg1)\.\.$(cut -c1-7 c2), 1 commit, forced$" out &&
+	git -C "$SERVER" lanes log --type deploy --env qa --json >out.json &&
+	python3 -c "import json; d=json.load(open(\"out.json\")); assert d and all(e[\"env\"]==\"qa\" and e[\"type\"]==\"deploy\" for e in d), d" &&
+	git -C "$SERVER" lanes log --since 2999-01-01 >out &&
+	test_must_fail test -s out &&
+	git -C "$SERVER" lanes log --type push -n 1 >out &&
+	test_grep "CODE" out
+'
+
 test_expect_success 'a git clone --mirror of the server has every record and its history' '
 	git clone -q --mirror "$SERVER" mirror.git &&
 	git -C "$SERVER" for-each-ref refs/lanes/deployed >expect &&
