@@ -148,15 +148,15 @@ int try_deploy_check(char **reason, char **hint, git_repository *repo,
  * THE announcement of a recorded deploy: builds the deploy or rollback
  * event of record `d` (which replaced `from`, a trunk commit, or NULL for
  * a first record) made by `pusher`, and records it with
- * try_events_record() (journal, webhooks).  `git lanes deployed` in the
- * server's repository calls it.  Its keys after the common ones:
- * env, lane, from (null for a first record), to, count (commits between
- * from and to, 0 for a first record), note, forced, fix, record.
- * Whatever must react to a recorded deploy (the deploy queue) hooks in
- * here and in the post-receive hook's call of try_deploy_event().  Failures are passed to `failed` as in
- * try_events_record(); returns 0 or -1.  (The post-receive hook records
- * the same line, made by try_deploy_event(), in one batch with the push's
- * other events.)
+ * try_events_record() (journal, webhooks).  Its keys after the common
+ * ones: env, lane, from (null for a first record), to, count (commits
+ * between from and to, 0 for a first record), note, forced, fix, record.
+ * `git lanes deployed` in the server's repository calls it; the
+ * post-receive hook records the same line, made by try_deploy_event(), in
+ * one batch with the push's other events.  Whatever must react to a
+ * recorded deploy (the deploy queue) hooks in at these two points.
+ * Failures are passed to `failed` as in try_events_record(); returns 0 or
+ * -1.
  */
 int try_deploy_announce(git_repository *repo, const struct try_config *cfg,
 			const char *pusher, const struct try_deploy *d,
