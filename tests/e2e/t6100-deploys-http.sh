@@ -200,7 +200,7 @@ test_expect_success 'two clones record at once: every success is one record and 
 	n=$(cat n0) &&
 	ok=$(cat a.rc b.rc | grep -c "^0$") &&
 	test "$ok" -ge 1 &&
-	cat a.rc b.rc | grep -v "^0$" >bad || : &&
+	{ cat a.rc b.rc | grep -v "^0$" >bad || :; } &&
 	if test -s bad; then
 		printf "1\n" >expect && test_cmp expect bad &&
 		cat a.err b.err >errs &&
