@@ -318,6 +318,8 @@ Suite *next_suite(void)
 	Suite *s = suite_create("next");
 	TCase *tc = tcase_create("next");
 
+	/* a dozen fixture repositories: slow under the sanitizers */
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_next_table);
 	tcase_add_test(tc, test_next_merges);
 	tcase_add_test(tc, test_env_and_lane_table);
