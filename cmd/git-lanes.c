@@ -999,9 +999,12 @@ static int cmd_deployed(int argc, char **argv)
 	if (deploy_view_open(&v, repo, &cfg, fetch) < 0)
 		goto fail;
 	if (rev) {
-		if (git_revparse_single(&obj, repo, rev) < 0 ||
-		    git_object_peel((git_object **)&obj, obj,
-				    GIT_OBJECT_COMMIT) < 0) {
+		git_object *any = NULL;
+		int bad = git_revparse_single(&any, repo, rev) < 0 ||
+			  git_object_peel(&obj, any, GIT_OBJECT_COMMIT) < 0;
+
+		git_object_free(any);
+		if (bad) {
 			git_error_clear();
 			fprintf(stderr, "git-lanes: no commit '%s'\n", rev);
 			goto done;
