@@ -9,11 +9,13 @@
 #include "libtry/classify.h"
 #include "libtry/cockpit.h"
 #include "libtry/config.h"
+#include "libtry/deploy.h"
 #include "libtry/error.h"
 #include "libtry/events.h"
 #include "libtry/hold.h"
 #include "libtry/http.h"
 #include "libtry/journal.h"
+#include "libtry/next.h"
 #include "libtry/repo.h"
 #include "libtry/policy.h"
 #include "libtry/queue.h"
@@ -32,11 +34,16 @@
 
 static const char usage_text[] =
 	"usage: git lanes [--json] [--timeout=<seconds>] [<revision range>...]\n"
-	"   or: git lanes log [-n <n>] [--json]\n"
+	"   or: git lanes log [-n <n>] [--json] [--type <push|deploy|rollback|...>]\n"
+	"                     [--lane <lane>] [--env <name>] [--since <YYYY-MM-DD>]\n"
 	"   or: git lanes hold <code|config|dark|all> -m <reason> [--force]\n"
 	"   or: git lanes release <code|config|dark|all>\n"
 	"   or: git lanes status [--remote]\n"
 	"   or: git lanes flush\n"
+	"   or: git lanes deployed <code|config> [<commit>] [--env <name>]\n"
+	"                          [-m <note>] [--rollback] [--fix]\n"
+	"                          [-F <file>] [--force -m <why>] [--no-fetch]\n"
+	"   or: git lanes next [--env <name>] [--json]\n"
 	"   or: git lanes queue <action> [--lane code|config] ... (docs/train.md)\n"
 	"   or: git lanes serve [--listen <addr:port>] [--timeout <s>] <repo>...\n"
 	"\n"
@@ -54,6 +61,11 @@ static const char usage_text[] =
 	"    hold      stops a lane: the server rejects trunk updates of it\n"
 	"              (all: of every lane) unless pushed with -o lanes.fix;\n"
 	"              --force replaces a hold that is there\n"
+	"    deployed  records that a lane of a trunk commit (default: the\n"
+	"              tip) is live in an environment (default: production,\n"
+	"              lanes.defaultEnv); see docs/deploys.md.  In a clone\n"
+	"              it fetches first (--no-fetch: as last fetched)\n"
+	"    next      what each lane can ship now, and where it stops\n"
 	"    release   lifts the hold on a lane\n"
 	"    status    the holds (--remote: fetched from the remote first)\n"
 	"              and, in the server's repository, the webhook spool\n"
@@ -530,7 +542,30 @@ done:
 struct log_state {
 	json_t *events; /* oldest first */
 	size_t bad;
+	/* filters: NULL or "" for none */
+	const char *type, *lane, *env, *since;
 };
+
+static int event_matches(const struct log_state *st, json_t *ev)
+{
+	const char *type = json_string_value(json_object_get(ev, "type"));
+	const char *v;
+
+	/* journals from before event types hold pushes only */
+	if (st->type && strcmp(st->type, type ? type : "push"))
+		return 0;
+	v = json_string_value(json_object_get(ev, "lane"));
+	if (st->lane && (!v || strcasecmp(st->lane, v)))
+		return 0;
+	v = json_string_value(json_object_get(ev, "env"));
+	if (st->env && (!v || strcmp(st->env, v)))
+		return 0;
+	v = json_string_value(json_object_get(ev, "time"));
+	/* ISO times compare as strings */
+	if (st->since && (!v || strcmp(v, st->since) < 0))
+		return 0;
+	return 1;
+}
 
 static int collect_event(const char *line, size_t len, void *payload)
 {
@@ -540,6 +575,10 @@ static int collect_event(const char *line, size_t len, void *payload)
 	if (!json_is_object(ev)) {
 		json_decref(ev);
 		st->bad++;
+		return 0;
+	}
+	if (!event_matches(st, ev)) {
+		json_decref(ev);
 		return 0;
 	}
 	json_array_append_new(st->events, ev);
@@ -552,15 +591,66 @@ static const char *jget(json_t *o, const char *key)
 	return s ? s : "";
 }
 
+/* "2024-05-01T12:00:00.123Z" -> "2024-05-01 12:00:00 UTC" */
+static void add_event_time(struct try_buf *b, const char *time)
+{
+	if (strlen(time) >= 19 && time[10] == 'T') {
+		try_buf_add(b, time, 10);
+		try_buf_addch(b, ' ');
+		try_buf_add(b, time + 11, 8);
+		try_buf_adds(b, " UTC");
+	} else {
+		try_report_add_safe(b, time, strlen(time), 40);
+	}
+}
+
+/* A deploy or rollback event in one line, its note on the next. */
+static void print_deploy_event(json_t *ev, const char *type)
+{
+	struct try_buf b = TRY_BUF_INIT;
+	const char *note = jget(ev, "note"), *from = jget(ev, "from");
+	json_int_t count = json_integer_value(json_object_get(ev, "count"));
+
+	add_event_time(&b, jget(ev, "time"));
+	try_buf_addch(&b, ' ');
+	try_report_add_safe(&b, jget(ev, "pusher"), strlen(jget(ev, "pusher")),
+			    60);
+	try_buf_addch(&b, ' ');
+	try_buf_adds(&b, type);
+	try_buf_addch(&b, ' ');
+	try_report_add_safe(&b, jget(ev, "lane"), strlen(jget(ev, "lane")), 20);
+	try_buf_adds(&b, " in ");
+	try_report_add_safe(&b, jget(ev, "env"), strlen(jget(ev, "env")), 64);
+	try_buf_addf(&b, ", %.7s%s%.7s, %lld commit%s", from, *from ? ".." : "",
+		     jget(ev, "to"), (long long)count, count == 1 ? "" : "s");
+	if (json_is_true(json_object_get(ev, "forced")))
+		try_buf_adds(&b, ", forced");
+	if (json_is_true(json_object_get(ev, "fix")))
+		try_buf_adds(&b, ", fix");
+	try_buf_addch(&b, '\n');
+	if (*note) {
+		try_buf_adds(&b, "    ");
+		try_report_add_safe(&b, note, strcspn(note, "\n"), 200);
+		try_buf_addch(&b, '\n');
+	}
+	fwrite(b.ptr, 1, b.len, stdout);
+	try_buf_release(&b);
+}
+
 static void print_event(json_t *ev)
 {
 	struct try_buf b = TRY_BUF_INIT;
 	const char *time = jget(ev, "time"), *lane = jget(ev, "lane");
 	json_t *commits = json_object_get(ev, "commits");
 	json_int_t count = json_integer_value(json_object_get(ev, "count"));
+	const char *type = jget(ev, "type");
 	enum try_lane l;
 	size_t i, shown = 0;
 
+	if (!strcmp(type, "deploy") || !strcmp(type, "rollback")) {
+		print_deploy_event(ev, type);
+		return;
+	}
 	/* "2024-05-01T12:00:00.123Z" -> "2024-05-01 12:00:00 UTC" */
 	if (strlen(time) >= 19 && time[10] == 'T') {
 		try_buf_add(&b, time, 10);
@@ -613,7 +703,8 @@ static int cmd_log(int argc, char **argv)
 {
 	git_repository *repo = NULL;
 	struct try_config cfg = TRY_CONFIG_INIT;
-	struct log_state st = { NULL, 0 };
+	struct log_state st = { NULL, 0, NULL, NULL, NULL, NULL };
+	json_t *kept = NULL;
 	char *path = NULL, *end;
 	size_t max = 20, i;
 	int json = 0, rc = 128, ret;
@@ -624,6 +715,24 @@ static int cmd_log(int argc, char **argv)
 
 		if (!strcmp(a, "--json")) {
 			json = 1;
+			continue;
+		} else if (!strncmp(a, "--type=", 7) || !strncmp(a, "--lane=", 7) ||
+			   !strncmp(a, "--env=", 6) || !strncmp(a, "--since=", 8) ||
+			   !strcmp(a, "--type") || !strcmp(a, "--lane") ||
+			   !strcmp(a, "--env") || !strcmp(a, "--since")) {
+			const char *eq = strchr(a, '=');
+			const char **slot = a[2] == 't' ? &st.type :
+					    a[2] == 'l' ? &st.lane :
+					    a[2] == 'e' ? &st.env : &st.since;
+			if (eq) {
+				*slot = eq + 1;
+			} else if (++i < (size_t)argc) {
+				*slot = argv[i];
+			} else {
+				return usage_error("a value is missing for", a);
+			}
+			if (!**slot)
+				return usage_error("empty value for", a);
 			continue;
 		} else if (!strcmp(a, "-n") || !strcmp(a, "--max-count")) {
 			if (++i >= (size_t)argc)
@@ -647,7 +756,19 @@ static int cmd_log(int argc, char **argv)
 		goto fail;
 	try_journal_path(&path, repo, &cfg);
 	st.events = json_array();
-	ret = max ? try_journal_tail(path, max, collect_event, &st) : 0;
+	/* with filters every line is read: the last `max` matches are kept */
+	ret = !max ? 0 : try_journal_tail(path, st.type || st.lane || st.env ||
+					  st.since ? 0 : max, collect_event,
+					  &st);
+	if (json_array_size(st.events) > max) {
+		kept = json_array();
+		for (i = json_array_size(st.events) - max;
+		     i < json_array_size(st.events); i++)
+			json_array_append(kept, json_array_get(st.events, i));
+		json_decref(st.events);
+		st.events = kept;
+		kept = NULL;
+	}
 	if (ret == TRY_ENOTFOUND) {
 		fprintf(stderr, "git-lanes: %s: the server's post-receive hook "
 			"writes it (git trunk install --server); run "
@@ -1059,6 +1180,453 @@ done:
 	return rc;
 }
 
+/* The records and trunk `deployed` and `next` read: the server's own, or a
+ * clone's copies of the remote's, fetched first. */
+struct deploy_view {
+	int bare;
+	struct try_buf prefix;      /* of the deploy records */
+	struct try_buf hold_prefix;
+	git_oid tip;                /* the trunk */
+};
+
+static int deploy_view_open(struct deploy_view *v, git_repository *repo,
+			    const struct try_config *cfg, int fetch)
+{
+	struct try_buf ref = TRY_BUF_INIT;
+	int ret = -1;
+
+	v->bare = git_repository_is_bare(repo);
+	try_buf_init(&v->prefix);
+	try_buf_init(&v->hold_prefix);
+	if (v->bare) {
+		try_buf_adds(&v->prefix, TRY_DEPLOY_REFS);
+		try_buf_adds(&v->hold_prefix, TRY_HOLD_REFS);
+		try_buf_adds(&ref, cfg->trunk_ref);
+	} else {
+		const char *args[] = { "fetch", "--quiet", "--no-tags",
+				       cfg->remote, NULL };
+		if (fetch && try_repo_git(repo, args, NULL) != 0) {
+			try_error_set("cannot fetch '%s' (git fetch failed)",
+				      cfg->remote);
+			goto done;
+		}
+		if (fetch && (try_deploys_fetch(repo, cfg->remote) < 0 ||
+			      try_holds_fetch(repo, cfg->remote) < 0))
+			goto done;
+		try_buf_addf(&v->prefix, "%s%s/", TRY_DEPLOY_REMOTE_REFS,
+			     cfg->remote);
+		try_buf_addf(&v->hold_prefix, "%s%s/", TRY_HOLD_REMOTE_REFS,
+			     cfg->remote);
+		try_buf_addf(&ref, "refs/remotes/%s/%s", cfg->remote,
+			     cfg->trunk_branch);
+	}
+	if (try_repo_ref_commit(&v->tip, repo, ref.ptr) < 0) {
+		try_error_set("no trunk '%s' to deploy from", ref.ptr);
+		goto done;
+	}
+	ret = 0;
+done:
+	try_buf_release(&ref);
+	return ret;
+}
+
+static void deploy_view_release(struct deploy_view *v)
+{
+	try_buf_release(&v->prefix);
+	try_buf_release(&v->hold_prefix);
+}
+
+static int parse_env(const char *env)
+{
+	if (!try_deploy_env_valid(env)) {
+		fprintf(stderr, "git-lanes: '%s' is not a valid environment "
+			"name: letters, digits, '-', '_' and '.'\n", env);
+		return -1;
+	}
+	return 0;
+}
+
+static void short_id(char *out, const git_oid *id)
+{
+	git_oid_tostr(out, 8, id);
+}
+
+static void print_failed(const char *msg, void *payload)
+{
+	fprintf(stderr, "git-lanes: %s\n", msg);
+}
+
+/* git lanes deployed <lane> [<commit>] [--env <name>] [-m <note>]
+ * [--rollback] [--force] [--fix] */
+static int cmd_deployed(int argc, char **argv)
+{
+	git_repository *repo = NULL;
+	struct try_config cfg = TRY_CONFIG_INIT;
+	struct try_classifier *classifier = NULL;
+	struct try_holds holds = TRY_HOLDS_INIT;
+	struct deploy_view v;
+	struct try_deploy d, prev;
+	const char *lane_arg = NULL, *rev = NULL, *env = NULL, *note = NULL;
+	git_object *obj = NULL;
+	char *pusher = NULL, *reason = NULL, *hint = NULL;
+	char a[16], b[16];
+	int i, rc = 128, has_prev = 0, ret, fetch = 1;
+	struct try_buf notebuf = TRY_BUF_INIT;
+
+	memset(&d, 0, sizeof(d));
+	memset(&prev, 0, sizeof(prev));
+	memset(&v, 0, sizeof(v));
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-m") || !strcmp(argv[i], "--message")) {
+			if (++i >= argc)
+				return sub_usage("-m needs a note");
+			note = argv[i];
+		} else if (!strcmp(argv[i], "--env")) {
+			if (++i >= argc)
+				return sub_usage("--env needs a name");
+			env = argv[i];
+		} else if (!strncmp(argv[i], "--env=", 6)) {
+			env = argv[i] + 6;
+		} else if (!strcmp(argv[i], "--rollback")) {
+			d.rollback = 1;
+		} else if (!strcmp(argv[i], "--force") || !strcmp(argv[i], "-f")) {
+			d.forced = 1;
+		} else if (!strcmp(argv[i], "--fix")) {
+			d.fix = 1;
+		} else if (!strcmp(argv[i], "--no-fetch")) {
+			fetch = 0;
+		} else if (!strcmp(argv[i], "-F") || !strcmp(argv[i], "--file")) {
+			if (++i >= argc)
+				return sub_usage("-F needs a file");
+			try_buf_reset(&notebuf);
+			if (try_buf_read_file(&notebuf, argv[i],
+					      TRY_DEPLOY_NOTE_MAX) < 0) {
+				fprintf(stderr, "git-lanes: %s\n",
+					try_error_last());
+				try_buf_release(&notebuf);
+				return 129;
+			}
+			note = notebuf.ptr;
+		} else if (argv[i][0] == '-') {
+			return usage_error("unknown option", argv[i]);
+		} else if (!lane_arg) {
+			lane_arg = argv[i];
+		} else if (!rev) {
+			rev = argv[i];
+		} else {
+			return usage_error("too many arguments", argv[i]);
+		}
+	}
+	if (!lane_arg)
+		return sub_usage("deployed which lane? code or config");
+	if (try_deploy_lane_parse(&d.lane, lane_arg) < 0) {
+		fprintf(stderr, "git-lanes: no lane '%s' to deploy: code or "
+			"config (DARK commits ride with either)\n", lane_arg);
+		return 129;
+	}
+	if (env && parse_env(env) < 0)
+		return 129;
+	if (note && strlen(note) > TRY_DEPLOY_NOTE_MAX) {
+		fprintf(stderr, "git-lanes: the note is longer than %d bytes, "
+			"the most a deploy note takes\n", TRY_DEPLOY_NOTE_MAX);
+		try_buf_release(&notebuf);
+		return 129;
+	}
+	if (d.forced && (!note || !note[strspn(note, " \t\n")])) {
+		try_buf_release(&notebuf);
+		return sub_usage("a forced deploy needs a note: --force -m "
+				 "\"<why>\"");
+	}
+
+	if (sub_open(&repo, &cfg) < 0)
+		goto fail;
+	if (!env && parse_env(cfg.default_env) < 0) {
+		rc = 128;
+		goto done;
+	}
+	d.env = try_xstrdup(env ? env : cfg.default_env);
+	d.note = try_xstrdup(note ? note : "");
+	if (deploy_view_open(&v, repo, &cfg, fetch) < 0)
+		goto fail;
+	if (rev) {
+		git_object *any = NULL;
+		int bad = git_revparse_single(&any, repo, rev) < 0 ||
+			  git_object_peel(&obj, any, GIT_OBJECT_COMMIT) < 0;
+
+		git_object_free(any);
+		if (bad) {
+			git_error_clear();
+			fprintf(stderr, "git-lanes: no commit '%s'\n", rev);
+			goto done;
+		}
+		git_oid_cpy(&d.commit, git_object_id(obj));
+	} else {
+		git_oid_cpy(&d.commit, &v.tip);
+	}
+	ret = try_deploy_load(&prev, repo, v.prefix.ptr, d.env, d.lane);
+	if (ret < 0 && ret != TRY_ENOTFOUND)
+		goto fail;
+	has_prev = ret == 0;
+	try_hold_who(&d.who, repo);
+	d.when = (int64_t)time(NULL);
+	if (try_deploy_commit(&d, repo, has_prev ? &prev.record : NULL) < 0)
+		goto fail;
+
+	if (v.bare) {
+		/* no hook runs here: the referee's rules, then the CAS */
+		try_events_pusher(&pusher);
+		if (try_classifier_new(&classifier, repo, &cfg) < 0 ||
+		    try_holds_load(&holds, repo, TRY_HOLD_REFS) < 0)
+			goto fail;
+		{
+			struct try_buf ref = TRY_BUF_INIT;
+			try_buf_addf(&ref, "%s%s/%s", TRY_DEPLOY_REFS, d.env,
+				     try_lane_key(d.lane));
+			ret = try_deploy_check(&reason, &hint, repo, &cfg,
+					       classifier, &holds, pusher,
+					       ref.ptr, has_prev ?
+					       &prev.record : NULL,
+					       &d.record);
+			try_buf_release(&ref);
+		}
+		if (ret < 0)
+			goto fail;
+		if (reason) {
+			fprintf(stderr, "git-lanes: %s\n", reason);
+			if (hint)
+				fprintf(stderr, "git-lanes: %s\n", hint);
+			rc = 1;
+			goto done;
+		}
+	}
+	switch (try_deploy_set(repo, cfg.remote, &d,
+			       has_prev ? &prev.record : NULL)) {
+	case 0:
+		break;
+	case TRY_DEPLOY_ERACE:
+	case TRY_DEPLOY_EREJECTED:
+		fprintf(stderr, "git-lanes: %s\n", try_error_last());
+		rc = 1;
+		goto done;
+	default:
+		goto fail;
+	}
+	rc = 0;
+	if (v.bare && try_deploy_announce(repo, &cfg, pusher, &d,
+					  has_prev ? &prev.commit : NULL,
+					  print_failed, NULL) < 0)
+		rc = 128; /* recorded, but the event may be lost: say so */
+	short_id(a, &d.commit);
+	if (has_prev) {
+		short_id(b, &prev.commit);
+		printf("%s in %s: %s %s (was %s)\n", try_lane_key(d.lane),
+		       d.env, d.rollback ? "rolled back to" : "deployed", a,
+		       b);
+	} else {
+		printf("%s in %s: deployed %s\n", try_lane_key(d.lane), d.env,
+		       a);
+	}
+	goto done;
+fail:
+	rc = sub_fail();
+done:
+	free(reason);
+	free(hint);
+	free(pusher);
+	try_buf_release(&notebuf);
+	git_object_free(obj);
+	try_holds_release(&holds);
+	try_classifier_free(classifier);
+	deploy_view_release(&v);
+	try_deploy_release(&prev);
+	try_deploy_release(&d);
+	try_config_release(&cfg);
+	git_repository_free(repo);
+	return rc;
+}
+
+static json_t *jid(const git_oid *id)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+
+	git_oid_tostr(hex, sizeof(hex), id);
+	return json_string(hex);
+}
+
+/* git lanes next [--env <name>] [--json] */
+static int cmd_next(int argc, char **argv)
+{
+	static const enum try_lane lanes[] = { TRY_LANE_CODE,
+					       TRY_LANE_CONFIG };
+	git_repository *repo = NULL;
+	struct try_config cfg = TRY_CONFIG_INIT;
+	struct try_classifier *classifier = NULL;
+	struct try_holds holds = TRY_HOLDS_INIT;
+	struct deploy_view v;
+	struct try_deploy rec[2];
+	int has[2] = { 0, 0 };
+	struct try_buf out = TRY_BUF_INIT, tmp = TRY_BUF_INIT;
+	const char *env = NULL;
+	json_t *root = NULL, *jl = NULL;
+	char a[16];
+	int i, json = 0, rc = 128, ret;
+	size_t k;
+
+	memset(rec, 0, sizeof(rec));
+	memset(&v, 0, sizeof(v));
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = 1;
+		} else if (!strcmp(argv[i], "--env")) {
+			if (++i >= argc)
+				return sub_usage("--env needs a name");
+			env = argv[i];
+		} else if (!strncmp(argv[i], "--env=", 6)) {
+			env = argv[i] + 6;
+		} else {
+			return usage_error("unknown option", argv[i]);
+		}
+	}
+	if (env && parse_env(env) < 0)
+		return 129;
+	if (sub_open(&repo, &cfg) < 0)
+		goto fail;
+	if (!env)
+		env = cfg.default_env;
+	if (parse_env(env) < 0)
+		goto done;
+	if (deploy_view_open(&v, repo, &cfg, 1) < 0 ||
+	    try_classifier_new(&classifier, repo, &cfg) < 0 ||
+	    try_holds_load(&holds, repo, v.hold_prefix.ptr) < 0)
+		goto fail;
+	for (k = 0; k < 2; k++) {
+		ret = try_deploy_load(&rec[k], repo, v.prefix.ptr, env,
+				      lanes[k]);
+		if (ret < 0 && ret != TRY_ENOTFOUND)
+			goto fail;
+		has[k] = ret == 0;
+	}
+	root = json_object();
+	jl = json_array();
+	json_object_set_new(root, "env", json_string(env));
+	json_object_set_new(root, "trunk", jid(&v.tip));
+	short_id(a, &v.tip);
+	try_buf_addf(&out, "%s (%s at %s):\n", env, cfg.trunk_branch, a);
+	for (k = 0; k < 2; k++) {
+		struct try_next nx;
+		const struct try_hold *h = try_holds_blocking(&holds, lanes[k]);
+		json_t *o = json_object();
+
+		if (try_next_compute(&nx, repo, classifier, lanes[k], &v.tip,
+				     has[0] ? &rec[0].commit : NULL,
+				     has[1] ? &rec[1].commit : NULL) < 0) {
+			json_decref(o);
+			goto fail;
+		}
+		json_object_set_new(o, "lane", json_string(try_lane_key(lanes[k])));
+		try_buf_addf(&out, "  %-7s ", try_lane_key(lanes[k]));
+		if (has[k]) {
+			json_t *dj = json_object();
+			short_id(a, &rec[k].commit);
+			json_object_set_new(dj, "commit", jid(&rec[k].commit));
+			json_object_set_new(dj, "by", try_report_json_string(rec[k].who));
+			try_buf_reset(&tmp);
+			try_report_add_time(&tmp, rec[k].when, 1);
+			json_object_set_new(dj, "at", json_string(tmp.ptr));
+			json_object_set_new(dj, "note", try_report_json_string(rec[k].note));
+			json_object_set_new(dj, "rollback", json_boolean(rec[k].rollback));
+			json_object_set_new(o, "deployed", dj);
+			try_buf_addf(&out, "deployed %s by ", a);
+			try_report_add_safe(&out, rec[k].who,
+					    strlen(rec[k].who), 60);
+			try_buf_adds(&out, " at ");
+			try_report_add_time(&out, rec[k].when, 0);
+			if (rec[k].rollback)
+				try_buf_adds(&out, " (rollback)");
+			try_buf_addch(&out, '\n');
+		} else {
+			json_object_set_new(o, "deployed", json_null());
+			try_buf_adds(&out, "no deploy recorded\n");
+		}
+		try_buf_adds(&out, "          ");
+		if (nx.has_next) {
+			short_id(a, &nx.next);
+			json_object_set_new(o, "next", jid(&nx.next));
+			try_buf_addf(&out, "next %s: %zu of %zu waiting "
+				     "commit%s can ship", a, nx.shippable,
+				     nx.waiting, nx.waiting == 1 ? "" : "s");
+		} else {
+			json_object_set_new(o, "next", json_null());
+			try_buf_addf(&out, "nothing can ship: %zu commit%s "
+				     "waiting", nx.waiting,
+				     nx.waiting == 1 ? "" : "s");
+		}
+		json_object_set_new(o, "waiting", json_integer((json_int_t)nx.waiting));
+		json_object_set_new(o, "shippable", json_integer((json_int_t)nx.shippable));
+		if (nx.has_stop || nx.why) {
+			json_t *sj = json_object();
+			if (nx.has_stop) {
+				short_id(a, &nx.stop);
+				json_object_set_new(sj, "commit", jid(&nx.stop));
+				json_object_set_new(sj, "lane", json_string(try_lane_key(nx.stop_lane)));
+				json_object_set_new(sj, "subject", try_report_json_string(nx.stop_subject));
+				try_buf_addf(&out, "; stops at %s \"", a);
+				try_report_add_safe(&out, nx.stop_subject,
+						    strlen(nx.stop_subject),
+						    60);
+				try_buf_adds(&out, "\"");
+			}
+			json_object_set_new(sj, "why", json_string(nx.why ? nx.why : ""));
+			json_object_set_new(o, "stop", sj);
+			if (nx.why)
+				try_buf_addf(&out, ": %s", nx.why);
+		} else {
+			json_object_set_new(o, "stop", json_null());
+		}
+		try_buf_addch(&out, '\n');
+		if (h) {
+			try_buf_reset(&tmp);
+			try_hold_describe(&tmp, h);
+			json_object_set_new(o, "held", try_report_json_string(tmp.ptr));
+			try_buf_addf(&out, "          %s; rollbacks and "
+				     "--fix deploys only\n", tmp.ptr);
+		} else {
+			json_object_set_new(o, "held", json_null());
+		}
+		json_array_append_new(jl, o);
+		try_next_release(&nx);
+	}
+	json_object_set_new(root, "lanes", jl);
+	jl = NULL;
+	if (json) {
+		json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+	} else {
+		fwrite(out.ptr, 1, out.len, stdout);
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		try_error_set("cannot write output");
+		goto fail;
+	}
+	rc = 0;
+	goto done;
+fail:
+	rc = sub_fail();
+done:
+	json_decref(jl);
+	json_decref(root);
+	try_buf_release(&tmp);
+	try_buf_release(&out);
+	for (k = 0; k < 2; k++)
+		try_deploy_release(&rec[k]);
+	try_holds_release(&holds);
+	try_classifier_free(classifier);
+	deploy_view_release(&v);
+	try_config_release(&cfg);
+	git_repository_free(repo);
+	return rc;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -1068,6 +1636,8 @@ static const struct {
 	{ "status", cmd_status },
 	{ "log", cmd_log },
 	{ "flush", cmd_flush },
+	{ "deployed", cmd_deployed },
+	{ "next", cmd_next },
 	{ "queue", cmd_queue },
 	{ "q", cmd_queue },
 	{ "serve", cmd_serve },

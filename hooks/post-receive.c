@@ -14,6 +14,7 @@
 #include "libtry/buf.h"
 #include "libtry/classify.h"
 #include "libtry/config.h"
+#include "libtry/deploy.h"
 #include "libtry/error.h"
 #include "libtry/events.h"
 #include "libtry/http.h"
@@ -85,6 +86,37 @@ static void deliver(git_repository *repo, const struct try_config *cfg,
 	try_delivery_release(&d);
 }
 
+/* The deploy or rollback event of a record the referee let in. */
+static int deploy_line(struct try_buf *out, git_repository *repo,
+		       const char *pusher, const struct try_update *u)
+{
+	struct try_deploy d, prev;
+	git_commit *c = NULL, *p = NULL;
+	int ret = -1, has_prev = 0;
+
+	memset(&d, 0, sizeof(d));
+	memset(&prev, 0, sizeof(prev));
+	if (git_commit_lookup(&c, repo, &u->new) < 0) {
+		try_error_from_git("deploy record");
+		goto done;
+	}
+	if (try_deploy_parse(&d, c) < 0)
+		goto done;
+	if (!try_oid_is_zero(&u->old) &&
+	    git_commit_lookup(&p, repo, &u->old) == 0 &&
+	    try_deploy_parse(&prev, p) == 0)
+		has_prev = 1;
+	git_error_clear();
+	ret = try_deploy_event(out, repo, pusher, &d,
+			       has_prev ? &prev.commit : NULL);
+done:
+	git_commit_free(p);
+	git_commit_free(c);
+	try_deploy_release(&prev);
+	try_deploy_release(&d);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	git_repository *repo = NULL;
@@ -124,6 +156,18 @@ int main(int argc, char **argv)
 	}
 	lines = try_xcalloc(nr ? nr : 1, sizeof(*lines));
 	for (i = 0; i < nr; i++) {
+		if (!strncmp(updates[i].ref, TRY_DEPLOY_REFS,
+			     strlen(TRY_DEPLOY_REFS))) {
+			if (try_oid_is_zero(&updates[i].new))
+				continue;
+			if (!pusher)
+				try_events_pusher(&pusher);
+			if (deploy_line(&lines[nlines], repo, pusher,
+					&updates[i]) < 0)
+				goto event_fail;
+			nlines++;
+			continue;
+		}
 		if (strcmp(updates[i].ref, cfg.trunk_ref) ||
 		    try_oid_is_zero(&updates[i].new))
 			continue;

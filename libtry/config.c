@@ -205,8 +205,17 @@ int try_config_load_from(struct try_config *out, git_config *cfg,
 	if (try_config_get_multi(&out->webhooks, cfg, "lanes.webhook") < 0 ||
 	    try_config_get_string(&out->webhook_secret_file, cfg,
 				  "lanes.webhookSecretFile") < 0 ||
-	    try_config_get_multi(&out->holders, cfg, "lanes.holders") < 0)
+	    try_config_get_multi(&out->holders, cfg, "lanes.holders") < 0 ||
+	    try_config_get_multi(&out->deployers, cfg, "lanes.deployers") < 0 ||
+	    try_config_get_string(&out->default_env, cfg,
+				  "lanes.defaultEnv") < 0)
 		return -1;
+	if (out->default_env && !*out->default_env) {
+		try_error_set("lanes.defaultEnv: empty name");
+		return -1;
+	}
+	if (!out->default_env)
+		out->default_env = try_xstrdup("production");
 	timeout = TRY_DEFAULT_WEBHOOK_TIMEOUT;
 	error = git_config_get_int64(&timeout, cfg, "lanes.webhookTimeout");
 	if (error < 0 && error != GIT_ENOTFOUND) {
@@ -344,6 +353,8 @@ void try_config_release(struct try_config *cfg)
 	free(cfg->webhook_secret_file);
 	free(cfg->user);
 	try_strlist_release(&cfg->holders);
+	try_strlist_release(&cfg->deployers);
+	free(cfg->default_env);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -374,6 +385,8 @@ static const struct {
 	{ "lanes.carsize", FAST_INT },
 	{ "lanes.user", FAST_STRING },
 	{ "core.bare", FAST_BOOL },
+	{ "lanes.deployers", FAST_MULTI },
+	{ "lanes.defaultenv", FAST_STRING },
 };
 #define FAST_NKEYS (sizeof(fast_keys) / sizeof(*fast_keys))
 
@@ -381,7 +394,7 @@ enum fast_key {
 	K_BRANCH, K_ALLOW, K_ALLOW_MERGES, K_TIMEOUT, K_CONFIG, K_DARK,
 	K_STRICT_DARK, K_REMOTE, K_LOCAL_BRANCHES, K_JOURNAL, K_WEBHOOK,
 	K_SECRET, K_WEBHOOK_TIMEOUT, K_HOLDERS, K_CAR_SIZE, K_USER,
-	K_BARE,
+	K_BARE, K_DEPLOYERS, K_DEFAULT_ENV,
 };
 
 struct fast_values {
@@ -530,6 +543,10 @@ int try_config_load_fast(struct try_config *out, const char *commondir)
 	if (fast_string(&out->webhook_secret_file, &fv, K_SECRET, NULL))
 		goto done;
 	fast_multi(&out->holders, &fv, K_HOLDERS);
+	fast_multi(&out->deployers, &fv, K_DEPLOYERS);
+	if (fast_string(&out->default_env, &fv, K_DEFAULT_ENV, "production") ||
+	    !*out->default_env)
+		goto done;
 	if (fast_int(&out->webhook_timeout, &fv, K_WEBHOOK_TIMEOUT,
 		     TRY_DEFAULT_WEBHOOK_TIMEOUT, 1, 600) ||
 	    fast_int(&out->car_size, &fv, K_CAR_SIZE, TRY_DEFAULT_CAR_SIZE, 1,
@@ -542,4 +559,24 @@ done:
 		try_strlist_release(&fv.v[i]);
 	try_buf_release(&ref);
 	return ret;
+}
+
+int try_config_user_listed(const struct try_strlist *list, const char *user)
+{
+	size_t i, ulen = strlen(user);
+
+	if (!list->nr)
+		return 1;
+	for (i = 0; i < list->nr; i++) {
+		const char *p = list->items[i];
+		while (*p) {
+			size_t n;
+			p += strspn(p, " \t,");
+			n = strcspn(p, " \t,");
+			if (n && n == ulen && !strncmp(p, user, n))
+				return 1;
+			p += n;
+		}
+	}
+	return 0;
 }

@@ -39,6 +39,8 @@ struct try_config {
 	struct try_strlist holders; /* lanes.holders: user names */
 	int car_size;              /* lanes.carSize: riders per car */
 	char *user;                /* lanes.user: who the server sees, or NULL */
+	struct try_strlist deployers; /* lanes.deployers: user names */
+	char *default_env;         /* lanes.defaultEnv: "production" */
 };
 #define TRY_CONFIG_INIT { NULL }
 
@@ -81,6 +83,13 @@ int try_config_load_from(struct try_config *out, git_config *cfg,
 int try_config_load_fast(struct try_config *out, const char *commondir);
 
 void try_config_release(struct try_config *cfg);
+
+/*
+ * 1 when `list` is empty (nobody is singled out) or names `user`; a value
+ * may hold several names separated by spaces or commas.  For
+ * lanes.holders, lanes.deployers.
+ */
+int try_config_user_listed(const struct try_strlist *list, const char *user);
 
 /*
  * Reads one string key; `*out` is NULL when the key is not set.  Returns 0

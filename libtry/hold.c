@@ -3,18 +3,16 @@
 #include "libtry/config.h"
 #include "libtry/error.h"
 #include "libtry/utf8.h"
+#include "libtry/repo.h"
+#include "libtry/report.h"
 
 #include <errno.h>
 #include <pwd.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-extern char **environ;
 
 static const char *const scope_keys[TRY_HOLD_SCOPES] = {
 	"dark", "config", "code", "all"
@@ -100,18 +98,6 @@ static int is_trailer_block(const char *block, size_t len)
 	return found;
 }
 
-static int64_t parse_iso(const char *s)
-{
-	struct tm tm;
-	const char *end;
-
-	memset(&tm, 0, sizeof(tm));
-	end = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
-	if (!end || (*end && strcmp(end, "Z")))
-		return -1;
-	return (int64_t)timegm(&tm);
-}
-
 static char *trimmed(const char *s, size_t len)
 {
 	while (len && (*s == '\n' || *s == ' ')) {
@@ -155,7 +141,7 @@ void try_hold_parse(struct try_hold *out, const git_commit *commit)
 				   "Held-By");
 		since = trailer(last + 2, (size_t)(msg + len - last - 2),
 				"Held-Since");
-		out->since = parse_iso(since);
+		out->since = try_report_parse_time(since);
 		free(since);
 	} else {
 		out->since = -1;
@@ -255,27 +241,6 @@ const struct try_hold *try_holds_blocking(const struct try_holds *holds,
 	return all;
 }
 
-/* Appends `when` as "2024-05-01 12:00 UTC", or with `iso` as
- * "2024-05-01T12:00:00Z". */
-static void add_time(struct try_buf *out, int64_t when, int iso)
-{
-	time_t t = (time_t)when;
-	struct tm tm;
-	char buf[64];
-	size_t n;
-
-	if (!gmtime_r(&t, &tm))
-		n = 0;
-	else if (iso)
-		n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	else
-		n = strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M UTC", &tm);
-	if (!n)
-		try_buf_addf(out, "@%lld", (long long)when);
-	else
-		try_buf_adds(out, buf);
-}
-
 void try_hold_describe(struct try_buf *out, const struct try_hold *hold)
 {
 	const char *r = hold->reason ? hold->reason : "";
@@ -283,7 +248,7 @@ void try_hold_describe(struct try_buf *out, const struct try_hold *hold)
 	try_buf_adds(out, "held by ");
 	try_utf8_add_safe(out, hold->who, strlen(hold->who), 100);
 	try_buf_adds(out, " since ");
-	add_time(out, hold->since, 0);
+	try_report_add_time(out, hold->since, 0);
 	try_buf_adds(out, ": ");
 	try_utf8_add_safe(out, r, strcspn(r, "\n"), 200);
 }
@@ -297,7 +262,7 @@ void try_hold_message(struct try_buf *out, enum try_hold_scope scope,
 	try_buf_add(out, r, strcspn(r, "\n"));
 	try_buf_addf(out, "\n\n%s\n\nLanes-Hold: %s\nHeld-By: %s\nHeld-Since: ",
 		     r, try_hold_scope_key(scope), who);
-	add_time(out, when, 1);
+	try_report_add_time(out, when, 1);
 	try_buf_addch(out, '\n');
 	free(r);
 }
@@ -402,58 +367,7 @@ done:
 
 int try_hold_may_hold(const struct try_config *cfg, const char *user)
 {
-	size_t i, ulen = strlen(user);
-
-	if (!cfg->holders.nr)
-		return 1;
-	for (i = 0; i < cfg->holders.nr; i++) {
-		const char *p = cfg->holders.items[i];
-		while (*p) {
-			size_t n;
-			p += strspn(p, " \t,");
-			n = strcspn(p, " \t,");
-			if (n && n == ulen && !strncmp(p, user, n))
-				return 1;
-			p += n;
-		}
-	}
-	return 0;
-}
-
-/* Runs `git <argv...>` in `repo`: its exit code, or -1 with a message
- * when it cannot run or dies by a signal. */
-static int run_git(git_repository *repo, const char *const *args)
-{
-	const char *dir = git_repository_workdir(repo);
-	const char *argv[16];
-	size_t n = 0, i;
-	pid_t pid;
-	int status, error;
-
-	argv[n++] = "git";
-	argv[n++] = "-C";
-	argv[n++] = dir ? dir : git_repository_path(repo);
-	for (i = 0; args[i] && n < 15; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	error = posix_spawnp(&pid, "git", NULL, NULL, (char *const *)argv,
-			     environ);
-	if (error) {
-		try_error_set("cannot run git: %s", strerror(error));
-		return -1;
-	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			try_error_set("cannot wait for git: %s",
-				      strerror(errno));
-			return -1;
-		}
-	}
-	if (!WIFEXITED(status)) {
-		try_error_set("'git %s' died", args[0]);
-		return -1;
-	}
-	return WEXITSTATUS(status);
+	return try_config_user_listed(&cfg->holders, user);
 }
 
 int try_hold_set(git_repository *repo, const char *remote,
@@ -504,7 +418,7 @@ int try_hold_set(git_repository *repo, const char *remote,
 	{
 		const char *args[] = { "push", "--quiet", "--no-verify", remote,
 				       spec.ptr, NULL };
-		int code = run_git(repo, args);
+		int code = try_repo_git(repo, args, NULL);
 		if (code) {
 			try_error_set("cannot %s %s on '%s': git push %s",
 				      id ? "hold" : "release",
@@ -550,7 +464,7 @@ int try_holds_fetch(git_repository *repo, const char *remote)
 		const char *args[] = { "fetch", "--quiet", "--prune",
 				       "--no-tags", "--no-write-fetch-head",
 				       remote, spec.ptr, NULL };
-		ret = run_git(repo, args) ? -1 : 0;
+		ret = try_repo_git(repo, args, NULL) ? -1 : 0;
 	}
 	if (ret < 0)
 		try_error_set("cannot fetch the holds of '%s' (git fetch "

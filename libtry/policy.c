@@ -1,5 +1,6 @@
 #include "libtry/policy.h"
 #include "libtry/buf.h"
+#include "libtry/deploy.h"
 #include "libtry/error.h"
 #include "libtry/glob.h"
 #include "libtry/hold.h"
@@ -454,6 +455,25 @@ static int check_queue_ref(struct try_ref_result *r, struct try_policy *p,
 	return ret;
 }
 
+/* refs/lanes/deployed/<env>/<lane>: the rules live in deploy.c. */
+static int check_deploy_ref(struct try_ref_result *r, struct try_policy *p,
+			    const struct try_update *u)
+{
+	char *reason = NULL, *hint = NULL;
+
+	if (try_deploy_check(&reason, &hint, p->repo, p->cfg, p->classifier,
+			     p->holds, p->pusher, u->ref, &u->old,
+			     &u->new) < 0)
+		return -1;
+	if (reason) {
+		reject(r, reason, hint);
+		return 0;
+	}
+	r->kind = TRY_REF_ALLOWED;
+	r->note = "deploy recorded";
+	return 0;
+}
+
 int try_policy_check(struct try_ref_result *out, struct try_policy *p,
 		     const struct try_update *u)
 {
@@ -476,6 +496,8 @@ int try_policy_check(struct try_ref_result *out, struct try_policy *p,
 	case TRY_REF_QUEUE:
 		return check_queue_ref(out, p, u);
 	case TRY_REF_LANES:
+		if (!strncmp(u->ref, TRY_DEPLOY_REFS, strlen(TRY_DEPLOY_REFS)))
+			return check_deploy_ref(out, p, u);
 		reject(out, fmt("%s is reserved for holds", TRY_LANES_REFS),
 		       fmt("holds are %s<lane>: 'git lanes hold <lane> -m "
 			   "<reason>'", TRY_HOLD_REFS));

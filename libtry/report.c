@@ -1,7 +1,9 @@
 #include "libtry/report.h"
 #include "libtry/utf8.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void try_report_add_safe(struct try_buf *out, const char *s, size_t len,
 			 size_t max)
@@ -59,4 +61,35 @@ void try_report_ref(struct try_buf *out, const char *prefix,
 json_t *try_report_json_string(const char *s)
 {
 	return try_utf8_json_string(s);
+}
+
+void try_report_add_time(struct try_buf *out, int64_t when, int iso)
+{
+	time_t t = (time_t)when;
+	struct tm tm;
+	char buf[64];
+	size_t n;
+
+	if (!gmtime_r(&t, &tm))
+		n = 0;
+	else if (iso)
+		n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	else
+		n = strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M UTC", &tm);
+	if (!n)
+		try_buf_addf(out, "@%lld", (long long)when);
+	else
+		try_buf_adds(out, buf);
+}
+
+int64_t try_report_parse_time(const char *s)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	end = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	if (!end || (*end && strcmp(end, "Z")))
+		return -1;
+	return (int64_t)timegm(&tm);
 }

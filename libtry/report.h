@@ -4,6 +4,7 @@
 #include <git2.h>
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "libtry/buf.h"
 #include "libtry/classify.h"
@@ -41,5 +42,14 @@ void try_report_add_utf8(struct try_buf *out, const char *s, size_t len);
 
 /* try_utf8_json_string() (utf8.h), under its old name. */
 json_t *try_report_json_string(const char *s);
+
+/*
+ * Appends `when` (seconds since the epoch) as "2024-05-01 12:00 UTC", or
+ * with `iso` as "2024-05-01T12:00:00Z"; "@<seconds>" when it cannot.
+ */
+void try_report_add_time(struct try_buf *out, int64_t when, int iso);
+
+/* Parses "2024-05-01T12:00:00Z" (the Z optional); -1 when it is not that. */
+int64_t try_report_parse_time(const char *s);
 
 #endif
