@@ -12,6 +12,7 @@
 #include "libtry/events.h"
 #include "libtry/hold.h"
 #include "libtry/http.h"
+#include "libtry/identity.h"
 #include "libtry/journal.h"
 #include "libtry/repo.h"
 #include "libtry/policy.h"
@@ -265,6 +266,52 @@ static int parse_scope(enum try_hold_scope *out, const char *arg)
 	return 0;
 }
 
+/*
+ * In the bare repository `git lanes hold/release` moves the ref itself, so
+ * it records the event post-receive would have recorded, and delivers it.
+ */
+static int record_hold(git_repository *repo, const struct try_config *cfg,
+		       enum try_hold_scope scope, const git_oid *old,
+		       const git_oid *new, const char *who)
+{
+	struct try_buf line = TRY_BUF_INIT;
+	int64_t deadline = try_now_ms() + (int64_t)cfg->webhook_timeout * 1000;
+	size_t k;
+	int ret = -1;
+
+	if (try_hold_event(&line, repo, scope, old, new, who) < 0 ||
+	    try_events_record(repo, cfg, &line, 1, NULL, NULL) < 0)
+		goto done;
+	for (k = 0; k < cfg->webhooks.nr; k++) {
+		struct try_delivery d = TRY_DELIVERY_INIT;
+		if (try_webhook_flush(&d, repo, cfg, cfg->webhooks.items[k],
+				      deadline) == 0 && d.error && d.waiting)
+			fprintf(stderr, "git-lanes: warning: %s; the event "
+				"waits in the spool ('git lanes flush')\n",
+				d.error);
+		try_delivery_release(&d);
+	}
+	ret = 0;
+done:
+	try_buf_release(&line);
+	return ret;
+}
+
+/* The hold refs/lanes/holds/<scope> names now, or zero. */
+static void hold_ref_id(git_oid *out, git_repository *repo,
+			enum try_hold_scope scope)
+{
+	struct try_buf name = TRY_BUF_INIT;
+
+	memset(out, 0, sizeof(*out));
+	try_buf_addf(&name, "%s%s", TRY_HOLD_REFS, try_hold_scope_key(scope));
+	if (git_reference_name_to_id(out, repo, name.ptr) < 0) {
+		memset(out, 0, sizeof(*out));
+		git_error_clear();
+	}
+	try_buf_release(&name);
+}
+
 /* git lanes hold <lane> -m <reason> [--force] */
 static int cmd_hold(int argc, char **argv)
 {
@@ -277,7 +324,7 @@ static int cmd_hold(int argc, char **argv)
 	const struct try_hold *old = NULL;
 	enum try_hold_scope scope;
 	char *who = NULL;
-	git_oid id;
+	git_oid id, old_id;
 	int force = 0, i, rc = 128, bare;
 	size_t k;
 
@@ -337,12 +384,33 @@ static int cmd_hold(int argc, char **argv)
 			goto done;
 		}
 	}
-	try_hold_who(&who, repo);
+	/*
+	 * The bare repository is the server: the hold is the local user's.
+	 * A clone names itself; the server's post-receive replaces that
+	 * claim with the authenticated pusher (try_hold_vouch()).
+	 */
+	if (bare)
+		try_identity_pusher(&who, &cfg);
+	else
+		try_hold_who(&who, repo);
+	hold_ref_id(&old_id, repo, scope);
 	if (try_hold_commit(&id, repo, scope, reason, who,
 			    (int64_t)time(NULL)) < 0)
 		goto fail;
 	switch (try_hold_set(repo, cfg.remote, scope, &id, force)) {
 	case 0:
+		if (bare && record_hold(repo, &cfg, scope, &old_id, &id,
+					who) < 0)
+			goto fail;
+		/* show the hold as the server recorded it */
+		if (!bare && try_holds_fetch(repo, cfg.remote) == 0) {
+			try_buf_reset(&prefix);
+			try_buf_addf(&prefix, "%s%s/%s", TRY_HOLD_REMOTE_REFS,
+				     cfg.remote, try_hold_scope_key(scope));
+			if (git_reference_name_to_id(&id, repo,
+						     prefix.ptr) < 0)
+				git_error_clear();
+		}
 		break;
 	case TRY_HOLD_EREJECTED:
 		fprintf(stderr, "git-lanes: %s\n", try_error_last());
@@ -389,6 +457,8 @@ static int cmd_release(int argc, char **argv)
 	git_repository *repo = NULL;
 	struct try_config cfg = TRY_CONFIG_INIT;
 	enum try_hold_scope scope;
+	git_oid old_id, zero;
+	char *who = NULL;
 	int rc = 128;
 
 	if (argc != 2 || argv[1][0] == '-')
@@ -397,8 +467,16 @@ static int cmd_release(int argc, char **argv)
 		return 129;
 	if (sub_open(&repo, &cfg) < 0)
 		goto fail;
+	hold_ref_id(&old_id, repo, scope);
+	memset(&zero, 0, sizeof(zero));
 	switch (try_hold_set(repo, cfg.remote, scope, NULL, 0)) {
 	case 0:
+		if (git_repository_is_bare(repo)) {
+			try_identity_pusher(&who, &cfg);
+			if (record_hold(repo, &cfg, scope, &old_id, &zero,
+					who) < 0)
+				goto fail;
+		}
 		if (git_repository_is_bare(repo))
 			printf("%s: released\n", try_hold_scope_key(scope));
 		else
@@ -417,6 +495,7 @@ static int cmd_release(int argc, char **argv)
 fail:
 	rc = sub_fail();
 done:
+	free(who);
 	try_config_release(&cfg);
 	git_repository_free(repo);
 	return rc;
@@ -532,6 +611,30 @@ static const char *jget(json_t *o, const char *key)
 	return s ? s : "";
 }
 
+/* The rest of the line of a hold or release event; 0 for other kinds. */
+static int print_hold_event(struct try_buf *b, json_t *ev)
+{
+	const char *type = jget(ev, "type"), *r = jget(ev, "reason");
+	const char *by = jget(ev, "held_by");
+	int hold = !strcmp(type, "hold");
+
+	if (!hold && strcmp(type, "release"))
+		return 0;
+	try_buf_addf(b, " %s %s: ", hold ? "held" : "released",
+		     jget(ev, "lane"));
+	try_report_add_safe(b, r, strcspn(r, "\n"), 100);
+	if (!hold && *by) {
+		try_buf_adds(b, " (held by ");
+		try_report_add_safe(b, by, strlen(by), 60);
+		try_buf_adds(b, " since ");
+		try_report_add_safe(b, jget(ev, "since"),
+				    strlen(jget(ev, "since")), 30);
+		try_buf_addch(b, ')');
+	}
+	try_buf_addch(b, '\n');
+	return 1;
+}
+
 static void print_event(json_t *ev)
 {
 	struct try_buf b = TRY_BUF_INIT;
@@ -553,6 +656,11 @@ static void print_event(json_t *ev)
 	try_buf_addch(&b, ' ');
 	try_report_add_safe(&b, jget(ev, "pusher"), strlen(jget(ev, "pusher")),
 			    60);
+	if (print_hold_event(&b, ev)) {
+		fwrite(b.ptr, 1, b.len, stdout);
+		try_buf_release(&b);
+		return;
+	}
 	try_buf_addf(&b, " %s (%s), %lld commit%s",
 		     try_lane_parse(&l, lane) == 0 ? try_lane_name(l) : "?",
 		     jget(ev, "reason"), (long long)count,
@@ -560,6 +668,15 @@ static void print_event(json_t *ev)
 	try_buf_addf(&b, ", %.7s..%.7s", jget(ev, "old"), jget(ev, "new"));
 	if (json_is_true(json_object_get(ev, "fix")))
 		try_buf_adds(&b, ", fix");
+	if (json_is_object(json_object_get(ev, "hold"))) {
+		json_t *h = json_object_get(ev, "hold");
+		const char *by = jget(h, "held_by");
+
+		try_buf_addf(&b, " passing the hold on %s (held by ",
+			     jget(h, "lane"));
+		try_report_add_safe(&b, by, strlen(by), 60);
+		try_buf_addch(&b, ')');
+	}
 	try_buf_addch(&b, '\n');
 	for (i = 0; i < json_array_size(commits) && shown < 10; i++, shown++) {
 		json_t *c = json_array_get(commits, i);

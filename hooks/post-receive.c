@@ -1,6 +1,7 @@
 /*
  * try-post-receive: after every accepted trunk update, one lane event per
- * ref goes to the journal (lanes.journal) and to every webhook
+ * ref, and for every hold set or released a hold or release event (the
+ * hold made the server's record first: try_hold_vouch()), goes to the journal (lanes.journal) and to every webhook
  * (lanes.webhook); events a webhook does not take now wait in a spool under
  * the git directory and go out, in order, on the next push or with
  * `git lanes flush`.
@@ -16,7 +17,9 @@
 #include "libtry/config.h"
 #include "libtry/error.h"
 #include "libtry/events.h"
+#include "libtry/hold.h"
 #include "libtry/http.h"
+#include "libtry/identity.h"
 #include "libtry/policy.h"
 #include "libtry/repo.h"
 #include "libtry/report.h"
@@ -56,6 +59,28 @@ static int fail(const char *what)
 	return 128;
 }
 
+/*
+ * A change of refs/lanes/holds/<lane>: a new hold becomes the server's
+ * record (held by the pusher, not by whom the client claims), then its
+ * event.  Nothing is appended for a ref that is not a lane's hold.
+ */
+static int hold_event(struct try_buf *out, git_repository *repo,
+		      const struct try_update *u, const char *pusher)
+{
+	const char *name = u->ref + strlen(TRY_HOLD_REFS);
+	enum try_hold_scope scope;
+	git_oid id;
+
+	if (try_hold_scope_parse(&scope, name) < 0 ||
+	    strcmp(name, try_hold_scope_key(scope)))
+		return 0;
+	git_oid_cpy(&id, &u->new);
+	if (!try_oid_is_zero(&u->new) &&
+	    try_hold_vouch(&id, repo, scope, &u->new, pusher) < 0)
+		return -1;
+	return try_hold_event(out, repo, scope, &u->old, &id, pusher);
+}
+
 static void record_failed(const char *msg, void *payload)
 {
 	fail(msg);
@@ -91,6 +116,7 @@ int main(int argc, char **argv)
 	struct try_classifier *classifier = NULL;
 	struct try_buf input = TRY_BUF_INIT, msg = TRY_BUF_INIT;
 	struct try_update *updates = NULL;
+	struct try_holds holds = TRY_HOLDS_INIT;
 	struct try_buf *lines = NULL;
 	char *pusher = NULL, *repository = NULL;
 	size_t nr = 0, nlines = 0, i, j;
@@ -118,19 +144,30 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	lines = try_xcalloc(nr ? nr : 1, sizeof(*lines));
+	try_identity_pusher(&pusher, &cfg);
 	for (i = 0; i < nr; i++) {
+		if (!strncmp(updates[i].ref, TRY_HOLD_REFS,
+			     strlen(TRY_HOLD_REFS))) {
+			if (hold_event(&lines[nlines], repo, &updates[i],
+				       pusher) < 0)
+				goto event_fail;
+			if (lines[nlines].len)
+				nlines++;
+			continue;
+		}
 		if (strcmp(updates[i].ref, cfg.trunk_ref) ||
 		    try_oid_is_zero(&updates[i].new))
 			continue;
 		if (!classifier) {
-			if (try_classifier_new(&classifier, repo, &cfg) < 0)
+			if (try_classifier_new(&classifier, repo, &cfg) < 0 ||
+			    try_holds_load(&holds, repo, TRY_HOLD_REFS) < 0)
 				goto event_fail;
-			try_events_pusher(&pusher);
 			try_events_repository(&repository, repo);
 			fix = try_events_push_option("lanes.fix");
 		}
 		{
 			struct try_event ev;
+			const struct try_hold *h;
 
 			memset(&ev, 0, sizeof(ev));
 			ev.repository = try_xstrdup(repository);
@@ -139,8 +176,18 @@ int main(int argc, char **argv)
 			if (try_event_stamp(&ev) < 0 ||
 			    try_event_build(&ev, repo, classifier, &updates[i],
 					    updates, nr,
-					    TRY_EVENT_MAX_COMMITS) < 0 ||
-			    try_event_to_json(&lines[nlines], &ev) < 0) {
+					    TRY_EVENT_MAX_COMMITS) < 0) {
+				try_event_release(&ev);
+				goto event_fail;
+			}
+			/* a fix says which hold it passed */
+			h = fix ? try_holds_blocking(&holds, ev.lane) : NULL;
+			if (h) {
+				ev.passed_lane = try_hold_scope_key(h->scope);
+				git_oid_cpy(&ev.passed_hold, &h->id);
+				ev.passed_by = h->who;
+			}
+			if (try_event_to_json(&lines[nlines], &ev) < 0) {
 				try_event_release(&ev);
 				goto event_fail;
 			}
@@ -149,6 +196,7 @@ int main(int argc, char **argv)
 		}
 		continue;
 event_fail:
+		try_buf_reset(&lines[nlines]);
 		try_buf_reset(&msg);
 		try_buf_addf(&msg, "%s: no lane event recorded: %s",
 			     updates[i].ref, try_error_last());
@@ -188,6 +236,7 @@ done:
 	try_updates_free(updates, nr);
 	try_buf_release(&input);
 	try_classifier_free(classifier);
+	try_holds_release(&holds);
 	try_config_release(&cfg);
 	git_repository_free(repo);
 	git_libgit2_shutdown();

@@ -11,6 +11,7 @@
 #include "libtry/error.h"
 #include "libtry/events.h"
 #include "libtry/hold.h"
+#include "libtry/identity.h"
 #include "libtry/policy.h"
 #include "libtry/repo.h"
 #include "libtry/report.h"
@@ -66,11 +67,12 @@ static int fail(const char *what)
 	return 128;
 }
 
-static void report(const struct try_update *u, const struct try_ref_result *r)
+static void report(const struct try_update *u, const struct try_ref_result *r,
+		   const char *help_url)
 {
 	struct try_buf b = TRY_BUF_INIT;
 
-	try_report_ref(&b, "try: ", prefix_reject(), u, r);
+	try_report_ref_help(&b, "try: ", prefix_reject(), u, r, help_url);
 	if (r->fix_passed) {
 		try_buf_addf(&b, "try: %s: passing the hold on %s (lanes.fix): ",
 			     u->ref, try_hold_scope_key(r->hold->scope));
@@ -128,7 +130,7 @@ int main(int argc, char **argv)
 		rc = fail(try_error_last());
 		goto done;
 	}
-	try_events_pusher(&pusher);
+	try_identity_pusher(&pusher, &cfg);
 
 	memset(&policy, 0, sizeof(policy));
 	policy.repo = repo;
@@ -152,7 +154,7 @@ int main(int argc, char **argv)
 			try_ref_result_release(&r);
 			goto done;
 		}
-		report(&updates[i], &r);
+		report(&updates[i], &r, cfg.help_url);
 		if (r.rejected)
 			rc = 1;
 		try_ref_result_release(&r);

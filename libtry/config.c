@@ -202,7 +202,10 @@ int try_config_load_from(struct try_config *out, git_config *cfg,
 	if (try_config_get_multi(&out->webhooks, cfg, "lanes.webhook") < 0 ||
 	    try_config_get_string(&out->webhook_secret_file, cfg,
 				  "lanes.webhookSecretFile") < 0 ||
-	    try_config_get_multi(&out->holders, cfg, "lanes.holders") < 0)
+	    try_config_get_multi(&out->holders, cfg, "lanes.holders") < 0 ||
+	    try_config_get_multi(&out->pusher_env, cfg, "trunk.pusherEnv") < 0 ||
+	    try_config_get_multi(&out->fixers, cfg, "lanes.fixers") < 0 ||
+	    try_config_get_string(&out->help_url, cfg, "trunk.helpUrl") < 0)
 		return -1;
 	timeout = TRY_DEFAULT_WEBHOOK_TIMEOUT;
 	error = git_config_get_int64(&timeout, cfg, "lanes.webhookTimeout");
@@ -328,6 +331,9 @@ void try_config_release(struct try_config *cfg)
 	try_strlist_release(&cfg->webhooks);
 	free(cfg->webhook_secret_file);
 	try_strlist_release(&cfg->holders);
+	try_strlist_release(&cfg->pusher_env);
+	try_strlist_release(&cfg->fixers);
+	free(cfg->help_url);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -356,6 +362,9 @@ static const struct {
 	{ "lanes.webhooktimeout", FAST_INT },
 	{ "lanes.holders", FAST_MULTI },
 	{ "core.bare", FAST_BOOL },
+	{ "trunk.pusherenv", FAST_MULTI },
+	{ "lanes.fixers", FAST_MULTI },
+	{ "trunk.helpurl", FAST_STRING },
 };
 #define FAST_NKEYS (sizeof(fast_keys) / sizeof(*fast_keys))
 
@@ -363,6 +372,7 @@ enum fast_key {
 	K_BRANCH, K_ALLOW, K_ALLOW_MERGES, K_TIMEOUT, K_CONFIG, K_DARK,
 	K_STRICT_DARK, K_REMOTE, K_LOCAL_BRANCHES, K_JOURNAL, K_WEBHOOK,
 	K_SECRET, K_WEBHOOK_TIMEOUT, K_HOLDERS, K_BARE,
+	K_PUSHER_ENV, K_FIXERS, K_HELP_URL,
 };
 
 struct fast_values {
@@ -505,6 +515,10 @@ int try_config_load_fast(struct try_config *out, const char *commondir)
 	if (fast_string(&out->webhook_secret_file, &fv, K_SECRET, NULL))
 		goto done;
 	fast_multi(&out->holders, &fv, K_HOLDERS);
+	fast_multi(&out->pusher_env, &fv, K_PUSHER_ENV);
+	fast_multi(&out->fixers, &fv, K_FIXERS);
+	if (fast_string(&out->help_url, &fv, K_HELP_URL, NULL))
+		goto done;
 	if (fast_int(&out->webhook_timeout, &fv, K_WEBHOOK_TIMEOUT,
 		     TRY_DEFAULT_WEBHOOK_TIMEOUT, 1, 600))
 		goto done;

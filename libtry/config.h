@@ -37,6 +37,9 @@ struct try_config {
 	char *webhook_secret_file; /* lanes.webhookSecretFile, or NULL */
 	int webhook_timeout;       /* lanes.webhookTimeout, seconds */
 	struct try_strlist holders; /* lanes.holders: user names */
+	struct try_strlist pusher_env; /* trunk.pusherEnv: variable names */
+	struct try_strlist fixers; /* lanes.fixers: user names */
+	char *help_url;            /* trunk.helpUrl: rule docs, or NULL */
 };
 #define TRY_CONFIG_INIT { NULL }
 

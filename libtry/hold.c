@@ -2,9 +2,12 @@
 #include "libtry/buf.h"
 #include "libtry/config.h"
 #include "libtry/error.h"
+#include "libtry/events.h"
+#include "libtry/identity.h"
 #include "libtry/report.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <pwd.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -79,7 +82,8 @@ static char *trailer(const char *block, size_t len, const char *key)
 static int is_trailer_block(const char *block, size_t len)
 {
 	static const char *const keys[] = { "Lanes-Hold:", "Held-By:",
-					    "Held-Since:", NULL };
+					    "Held-Since:", "Claimed-By:",
+					    NULL };
 	const char *p = block, *end = block + len;
 	int found = 0;
 
@@ -288,8 +292,9 @@ void try_hold_describe(struct try_buf *out, const struct try_hold *hold)
 	try_report_add_safe(out, r, strcspn(r, "\n"), 200);
 }
 
-void try_hold_message(struct try_buf *out, enum try_hold_scope scope,
-		      const char *reason, const char *who, int64_t when)
+static void hold_message(struct try_buf *out, enum try_hold_scope scope,
+			 const char *reason, const char *who,
+			 const char *claimed, int64_t when)
 {
 	char *r = trimmed(reason, strlen(reason));
 
@@ -299,7 +304,15 @@ void try_hold_message(struct try_buf *out, enum try_hold_scope scope,
 		     r, try_hold_scope_key(scope), who);
 	add_time(out, when, 1);
 	try_buf_addch(out, '\n');
+	if (claimed)
+		try_buf_addf(out, "Claimed-By: %s\n", claimed);
 	free(r);
+}
+
+void try_hold_message(struct try_buf *out, enum try_hold_scope scope,
+		      const char *reason, const char *who, int64_t when)
+{
+	hold_message(out, scope, reason, who, NULL, when);
 }
 
 /* A config string, or NULL. */
@@ -349,9 +362,9 @@ void try_hold_who(char **out, git_repository *repo)
 	*out = try_buf_detach(&b);
 }
 
-int try_hold_commit(git_oid *out, git_repository *repo,
-		    enum try_hold_scope scope, const char *reason,
-		    const char *who, int64_t when)
+static int hold_commit(git_oid *out, git_repository *repo,
+		       enum try_hold_scope scope, const char *reason,
+		       const char *who, const char *claimed, int64_t when)
 {
 	struct try_buf msg = TRY_BUF_INIT, name = TRY_BUF_INIT;
 	git_treebuilder *tb = NULL;
@@ -383,7 +396,7 @@ int try_hold_commit(git_oid *out, git_repository *repo,
 		if (error < 0)
 			goto git_fail;
 	}
-	try_hold_message(&msg, scope, reason, who, when);
+	hold_message(&msg, scope, reason, who, claimed, when);
 	if (git_commit_create(out, repo, NULL, sig, sig, NULL, msg.ptr, tree,
 			      0, NULL) < 0)
 		goto git_fail;
@@ -400,24 +413,23 @@ done:
 	return ret;
 }
 
+int try_hold_commit(git_oid *out, git_repository *repo,
+		    enum try_hold_scope scope, const char *reason,
+		    const char *who, int64_t when)
+{
+	return hold_commit(out, repo, scope, reason, who, NULL, when);
+}
+
 int try_hold_may_hold(const struct try_config *cfg, const char *user)
 {
-	size_t i, ulen = strlen(user);
+	return try_identity_listed(&cfg->holders, user, 1);
+}
 
-	if (!cfg->holders.nr)
-		return 1;
-	for (i = 0; i < cfg->holders.nr; i++) {
-		const char *p = cfg->holders.items[i];
-		while (*p) {
-			size_t n;
-			p += strspn(p, " \t,");
-			n = strcspn(p, " \t,");
-			if (n && n == ulen && !strncmp(p, user, n))
-				return 1;
-			p += n;
-		}
-	}
-	return 0;
+int try_hold_may_fix(const struct try_config *cfg, const char *user)
+{
+	if (cfg->fixers.nr)
+		return try_identity_listed(&cfg->fixers, user, 0);
+	return try_hold_may_hold(cfg, user);
 }
 
 /* Runs `git <argv...>` in `repo`: its exit code, or -1 with a message
@@ -556,5 +568,112 @@ int try_holds_fetch(git_repository *repo, const char *remote)
 		try_error_set("cannot fetch the holds of '%s' (git fetch "
 			      "failed)", remote);
 	try_buf_release(&spec);
+	return ret;
+}
+
+static int hold_lookup(struct try_hold *out, git_repository *repo,
+		       const git_oid *id)
+{
+	git_commit *c = NULL;
+
+	if (git_commit_lookup(&c, repo, id) < 0) {
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), id);
+		try_error_from_git(hex);
+		return -1;
+	}
+	try_hold_parse(out, c);
+	git_commit_free(c);
+	return 0;
+}
+
+int try_hold_vouch(git_oid *out, git_repository *repo,
+		   enum try_hold_scope scope, const git_oid *id,
+		   const char *pusher)
+{
+	struct try_hold h;
+	struct try_buf name = TRY_BUF_INIT;
+	git_reference *ref = NULL;
+	git_oid nid;
+	int ret = -1, error;
+
+	memset(&h, 0, sizeof(h));
+	git_oid_cpy(out, id);
+	if (hold_lookup(&h, repo, id) < 0)
+		goto done;
+	if (!strcmp(h.who, pusher)) {
+		ret = 0;
+		goto done;
+	}
+	if (hold_commit(&nid, repo, scope, h.reason, pusher, h.who,
+			h.since) < 0)
+		goto done;
+	try_buf_addf(&name, "%s%s", TRY_HOLD_REFS, try_hold_scope_key(scope));
+	error = git_reference_create_matching(&ref, repo, name.ptr, &nid, 1,
+					      id, "lanes: held by the pusher");
+	if (error == GIT_EMODIFIED || error == GIT_ENOTFOUND) {
+		/* changed again since: that change is vouched for itself */
+		git_error_clear();
+		ret = 0;
+		goto done;
+	}
+	if (error < 0) {
+		try_error_from_git(name.ptr);
+		goto done;
+	}
+	git_oid_cpy(out, &nid);
+	ret = 0;
+done:
+	git_reference_free(ref);
+	try_buf_release(&name);
+	try_hold_release(&h);
+	return ret;
+}
+
+int try_hold_event(struct try_buf *out, git_repository *repo,
+		   enum try_hold_scope scope, const git_oid *old,
+		   const git_oid *new, const char *pusher)
+{
+	int release = git_oid_is_zero(new);
+	const git_oid *id = release ? old : new;
+	struct try_hold h;
+	struct try_buf since = TRY_BUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1];
+	json_t *o = NULL;
+	int ret = -1;
+
+	memset(&h, 0, sizeof(h));
+	if (try_event_object(&o, release ? "release" : "hold", repo,
+			     pusher) < 0)
+		goto done;
+	json_object_set_new(o, "lane", json_string(try_hold_scope_key(scope)));
+	if (git_oid_is_zero(id)) {
+		json_object_set_new(o, "hold", json_null());
+	} else {
+		git_oid_tostr(hex, sizeof(hex), id);
+		json_object_set_new(o, "hold", json_string(hex));
+		/* a released hold whose commit is gone still is an event */
+		if (hold_lookup(&h, repo, id) < 0 && !release)
+			goto done;
+		git_error_clear();
+	}
+	json_object_set_new(o, "reason", try_report_json_string(h.reason));
+	json_object_set_new(o, "held_by", try_report_json_string(h.who));
+	if (h.who) {
+		add_time(&since, h.since, 1);
+		json_object_set_new(o, "since", json_string(since.ptr));
+	} else {
+		json_object_set_new(o, "since", json_null());
+	}
+	if (!release && !git_oid_is_zero(old)) {
+		git_oid_tostr(hex, sizeof(hex), old);
+		json_object_set_new(o, "replaces", json_string(hex));
+	}
+	ret = try_event_object_dump(out, o);
+	o = NULL;
+done:
+	json_decref(o);
+	try_buf_release(&since);
+	try_hold_release(&h);
 	return ret;
 }

@@ -38,6 +38,16 @@ void try_report_ref(struct try_buf *out, const char *prefix,
 		    const struct try_ref_result *r);
 
 /*
+ * The same; a rejection line ends in the rule's id, " [held]", and with
+ * `help_url` (trunk.helpUrl; NULL or "" for none) a line
+ * "  see <help_url>#<rule id>" follows the hint.
+ */
+void try_report_ref_help(struct try_buf *out, const char *prefix,
+			 const char *reject_prefix,
+			 const struct try_update *u,
+			 const struct try_ref_result *r, const char *help_url);
+
+/*
  * Appends `s` (`len` bytes) as valid UTF-8: each byte that does not belong
  * to a well-formed sequence becomes U+FFFD.  For JSON, which must be UTF-8.
  */

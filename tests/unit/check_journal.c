@@ -311,7 +311,8 @@ START_TEST(test_event_json_and_spool)
 		     "\"reason\":\"only config changes\",\"fix\":false,"
 		     "\"count\":1,\"commits\":[{\"id\":\"%s\",\"lane\":"
 		     "\"config\",\"subject\":\"flip \xef\xbf\xbd flag\","
-		     "\"author\":\"T <t@example.com>\"}]}", hex1, hex2, hex2);
+		     "\"author\":\"T <t@example.com>\"}],\"type\":\"push\"}",
+		     hex1, hex2, hex2);
 	ck_assert_str_eq(json.ptr, want.ptr);
 
 	/* a fresh stamp: a version 4 UUID and a UTC time */
