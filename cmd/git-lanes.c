@@ -14,6 +14,7 @@
 #include "libtry/http.h"
 #include "libtry/identity.h"
 #include "libtry/journal.h"
+#include "libtry/lanespolicy.h"
 #include "libtry/repo.h"
 #include "libtry/policy.h"
 #include "libtry/report.h"
@@ -33,6 +34,7 @@ static const char usage_text[] =
 	"   or: git lanes release <code|config|dark|all>\n"
 	"   or: git lanes status [--remote]\n"
 	"   or: git lanes flush\n"
+	"   or: git lanes policy\n"
 	"\n"
 	"Shows the deploy lane (DARK, CONFIG, CODE) of every commit in the\n"
 	"range and of the range as a whole.  Default range: the trunk's\n"
@@ -50,6 +52,9 @@ static const char usage_text[] =
 	"    status    the holds (--remote: fetched from the remote first)\n"
 	"              and, in the server's repository, the webhook spool\n"
 	"    flush     delivers the events waiting for webhooks, in order\n"
+	"    policy    every lane setting in effect and where it comes from:\n"
+	"              git config, the .lanes file of the trunk, or default\n"
+	"              (exit 1 when .lanes is refused)\n"
 	"\n"
 	"In a clone, hold and release push to the remote (try.remote, default\n"
 	"origin); in the server's bare repository they write the ref there.\n"
@@ -826,6 +831,8 @@ done:
 	return rc;
 }
 
+static int cmd_policy(int argc, char **argv);
+
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -835,6 +842,7 @@ static const struct {
 	{ "status", cmd_status },
 	{ "log", cmd_log },
 	{ "flush", cmd_flush },
+	{ "policy", cmd_policy },
 };
 
 /* Runs the subcommand argv[1] when it is one; -1 when it is not. */
@@ -859,6 +867,60 @@ static int run_subcommand(int argc, char **argv)
 		return rc;
 	}
 	return -1;
+}
+
+/* The team's .lanes on top of git config, as the server will see it. */
+static int lanes_policy(struct try_config *cfg, git_repository *repo)
+{
+	char *warning = NULL;
+
+	if (try_lanespolicy_load_client(cfg, repo, &warning) < 0)
+		return -1;
+	if (warning)
+		fprintf(stderr, "git-lanes: warning: %s\n", warning);
+	free(warning);
+	return 0;
+}
+
+/* git lanes policy: every effective value and where it came from */
+static int cmd_policy(int argc, char **argv)
+{
+	git_repository *repo = NULL;
+	struct try_config cfg = TRY_CONFIG_INIT;
+	struct try_lanespolicy p = TRY_LANESPOLICY_INIT;
+	struct try_buf b = TRY_BUF_INIT;
+	int rc = 128;
+
+	if (argc > 1)
+		return usage_error("unknown option", argv[1]);
+	if (sub_open(&repo, &cfg) < 0)
+		goto fail;
+	if (git_repository_is_bare(repo)) {
+		git_oid tip;
+		int found = git_reference_name_to_id(&tip, repo,
+						     cfg.trunk_ref) == 0;
+		git_error_clear();
+		if (try_lanespolicy_apply(&p, &cfg, repo, found ? &tip : NULL,
+					  cfg.trunk_ref) < 0)
+			goto fail;
+	} else if (try_lanespolicy_apply_client(&p, &cfg, repo) < 0) {
+		goto fail;
+	}
+	if (p.error)
+		fprintf(stderr, "git-lanes: warning: %s ignored: %s; the "
+			"policy of git config holds\n", p.source, p.error);
+	try_lanespolicy_show(&b, &p, &cfg);
+	fwrite(b.ptr, 1, b.len, stdout);
+	rc = p.error ? 1 : 0;
+	goto done;
+fail:
+	rc = sub_fail();
+done:
+	try_buf_release(&b);
+	try_lanespolicy_release(&p);
+	try_config_release(&cfg);
+	git_repository_free(repo);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -901,6 +963,7 @@ int main(int argc, char **argv)
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 	if (try_repo_open(&repo, NULL, 0) < 0 ||
 	    try_config_load(&cfg, repo) < 0 ||
+	    lanes_policy(&cfg, repo) < 0 ||
 	    try_classifier_new(&classifier, repo, &cfg) < 0)
 		goto fail;
 	if (try_walk_new(&walk, repo, json ? TRY_WALK_AUTHOR : 0) < 0)

@@ -20,6 +20,7 @@
 #include "libtry/hold.h"
 #include "libtry/http.h"
 #include "libtry/identity.h"
+#include "libtry/lanespolicy.h"
 #include "libtry/policy.h"
 #include "libtry/repo.h"
 #include "libtry/report.h"
@@ -145,6 +146,24 @@ int main(int argc, char **argv)
 	}
 	lines = try_xcalloc(nr ? nr : 1, sizeof(*lines));
 	try_identity_pusher(&pusher, &cfg);
+	/* the lanes as pre-receive judged them: .lanes before the push */
+	for (i = 0; i < nr; i++) {
+		char *warning = NULL;
+
+		if (strcmp(updates[i].ref, cfg.trunk_ref))
+			continue;
+		if (try_lanespolicy_load_at(&cfg, repo,
+					    try_oid_is_zero(&updates[i].old) ?
+					    NULL : &updates[i].old,
+					    cfg.trunk_ref, &warning) < 0) {
+			try_buf_addf(&msg, "no lane events recorded: %s",
+				     try_error_last());
+			rc = fail(msg.ptr);
+			goto done;
+		}
+		free(warning); /* pre-receive said it */
+		break;
+	}
 	for (i = 0; i < nr; i++) {
 		if (!strncmp(updates[i].ref, TRY_HOLD_REFS,
 			     strlen(TRY_HOLD_REFS))) {

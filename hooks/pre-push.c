@@ -10,6 +10,7 @@
 #include "libtry/config.h"
 #include "libtry/error.h"
 #include "libtry/hooks.h"
+#include "libtry/lanespolicy.h"
 #include "libtry/policy.h"
 #include "libtry/repo.h"
 #include "libtry/report.h"
@@ -47,6 +48,7 @@ static void known_prefix(struct try_buf *out, const char *remote,
 
 int main(int argc, char **argv)
 {
+	char *warning = NULL; /* a refused .lanes */
 	git_repository *repo = NULL;
 	struct try_config cfg = TRY_CONFIG_INIT;
 	struct try_classifier *classifier = NULL;
@@ -72,6 +74,7 @@ int main(int argc, char **argv)
 	git_libgit2_init();
 	if (try_repo_open(&repo, NULL, 0) < 0 ||
 	    try_config_load(&cfg, repo) < 0 ||
+	    try_lanespolicy_load_client(&cfg, repo, &warning) < 0 ||
 	    try_classifier_new(&classifier, repo, &cfg) < 0 ||
 	    try_buf_read_fd(&input, 0, MAX_INPUT) < 0 ||
 	    try_updates_parse_push(&updates, &nr, input.ptr, input.len) < 0)
@@ -117,6 +120,9 @@ fail:
 	try_buf_addf(&out, "pre-push: error: %s\n", try_error_last());
 	rc = 128;
 done:
+	if (warning)
+		fprintf(stderr, "pre-push: warning: %s\n", warning);
+	free(warning);
 	fputs(out.ptr, stderr);
 	git_odb_free(odb);
 	try_updates_free(updates, nr);

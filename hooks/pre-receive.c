@@ -12,6 +12,7 @@
 #include "libtry/events.h"
 #include "libtry/hold.h"
 #include "libtry/identity.h"
+#include "libtry/lanespolicy.h"
 #include "libtry/policy.h"
 #include "libtry/repo.h"
 #include "libtry/report.h"
@@ -83,6 +84,32 @@ static void report(const struct try_update *u, const struct try_ref_result *r,
 	try_buf_release(&b);
 }
 
+/*
+ * The team's .lanes from the trunk as it is before the push: a push
+ * cannot change the rules it is judged by.
+ */
+static int lanes_policy(struct try_config *cfg, git_repository *repo)
+{
+	char *warning = NULL;
+	git_oid tip;
+	int found = git_reference_name_to_id(&tip, repo, cfg->trunk_ref) == 0;
+
+	git_error_clear();
+	if (try_lanespolicy_load_at(cfg, repo, found ? &tip : NULL,
+				    cfg->trunk_ref, &warning) < 0)
+		return -1;
+	if (warning) {
+		struct try_buf b = TRY_BUF_INIT;
+		try_buf_adds(&b, "try: warning: ");
+		try_report_add_safe(&b, warning, strlen(warning), 0);
+		try_buf_addch(&b, '\n');
+		fputs(b.ptr, stderr);
+		try_buf_release(&b);
+	}
+	free(warning);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	git_repository *repo = NULL;
@@ -123,7 +150,8 @@ int main(int argc, char **argv)
 	signal(SIGALRM, on_alarm);
 	alarm((unsigned)cfg.timeout);
 
-	if (try_classifier_new(&classifier, repo, &cfg) < 0 ||
+	if (lanes_policy(&cfg, repo) < 0 ||
+	    try_classifier_new(&classifier, repo, &cfg) < 0 ||
 	    try_buf_read_fd(&input, 0, MAX_INPUT) < 0 ||
 	    try_updates_parse(&updates, &nr, input.ptr, input.len) < 0 ||
 	    try_holds_load(&holds, repo, TRY_HOLD_REFS) < 0) {

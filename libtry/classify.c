@@ -284,6 +284,20 @@ static void note_path(struct walk *w, int is_dir, int config)
 
 static int walk_trees(struct walk *w, const git_tree *a, const git_tree *b);
 
+/* 1 when the root entry ".lanes" differs between the trees. */
+static int lanes_file_changed(const git_tree *old, const git_tree *new)
+{
+	const git_tree_entry *a = old ? git_tree_entry_byname(old, ".lanes") :
+			    NULL;
+	const git_tree_entry *b = new ? git_tree_entry_byname(new, ".lanes") :
+			    NULL;
+
+	if (!a || !b)
+		return a != b;
+	return !git_oid_equal(git_tree_entry_id(a), git_tree_entry_id(b)) ||
+	       git_tree_entry_filemode(a) != git_tree_entry_filemode(b);
+}
+
 /* One differing entry pair (either may be NULL), path already in w->path. */
 static int walk_entry(struct walk *w, const git_tree_entry *ea,
 		      const git_tree_entry *eb)
@@ -434,6 +448,13 @@ int try_classify_trees(struct try_commit_lane *out, struct try_classifier *c,
 		out->lane = TRY_LANE_CONFIG;
 		out->path = w.config_path;
 		w.config_path = NULL;
+	}
+	/* the lane policy itself (lanespolicy.h) never takes a fast lane */
+	if (out->lane != TRY_LANE_CODE && lanes_file_changed(old, new)) {
+		out->lane = TRY_LANE_CODE;
+		out->flags &= ~(unsigned)TRY_COMMIT_EMPTY;
+		free(out->path);
+		out->path = try_xstrdup(".lanes");
 	}
 done:
 	free(w.code_path);
