@@ -197,22 +197,66 @@ int try_classifier_is_dark(int *out, struct try_classifier *c,
 	return -1;
 }
 
+/*
+ * Edits (insert, delete, replace, swap two neighbours) from `w` (`n`
+ * upper-case letters, n <= 8) to "DARK".
+ */
+static size_t edits_to_dark(const char *w, size_t n)
+{
+	static const char m[] = "DARK";
+	size_t d[9][5], i, j;
+
+	for (i = 0; i <= n; i++)
+		d[i][0] = i;
+	for (j = 0; j <= 4; j++)
+		d[0][j] = j;
+	for (i = 1; i <= n; i++) {
+		for (j = 1; j <= 4; j++) {
+			size_t best = d[i - 1][j - 1] + (w[i - 1] != m[j - 1]);
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && w[i - 1] == m[j - 2] &&
+			    w[i - 2] == m[j - 1] && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	}
+	return d[n][4];
+}
+
 int try_classifier_dark_near_miss(struct try_classifier *c,
 				  struct try_buf *fixed, const char *subject,
 				  size_t len)
 {
-	size_t i = 0;
+	size_t i = 0, w;
 	int dark = 0;
 
 	if (try_classifier_is_dark(&dark, c, subject, len) < 0 || dark)
 		return 0;
 	while (i < len && strchr(" \t[(<{", subject[i]))
 		i++;
+	for (w = 0; i + w < len && isalpha((unsigned char)subject[i + w]); w++)
+		;
+	if (w >= 3 && w <= 6 && strncasecmp(subject + i, "dark", 4) &&
+	    (i + w == len || !isalnum((unsigned char)subject[i + w]))) {
+		/* a typo of the marker, written as markers are: "DRAK" */
+		size_t k;
+		for (k = 0; k < w; k++)
+			if (!isupper((unsigned char)subject[i + k]))
+				return 0;
+		if (edits_to_dark(subject + i, w) > 2)
+			return 0;
+		i += w;
+		goto fix;
+	}
 	if (len - i < 4 || strncasecmp(subject + i, "dark", 4))
 		return 0;
 	i += 4;
 	if (i < len && (isalnum((unsigned char)subject[i]) || subject[i] == '_'))
 		return 0; /* "darker", "darkmode" */
+fix:
 	while (i < len && strchr(" \t])>}:-!", subject[i]))
 		i++;
 	try_buf_adds(fixed, "DARK ");

@@ -79,7 +79,10 @@ int try_classifier_is_dark(int *out, struct try_classifier *c,
 /*
  * A near miss of the DARK marker: a subject that does not match
  * lanes.darkPattern but starts, after white space and brackets, with "dark"
- * in any case as a word (`Dark: x`, `[DARK] x`, `dark x`).  Returns 1 and
+ * in any case as a word (`Dark: x`, `[DARK] x`, `dark x`), or with a word
+ * of three to six capitals within two edits (insert, delete, replace, swap
+ * of neighbours) of DARK (`DRAK x`, `DAKR x`, `DAK x`); words that only
+ * start alike (`Darken`, `Darkroom`) are not near misses.  Returns 1 and
  * appends to `fixed` the subject in the exact form ("DARK x"), else 0.
  */
 int try_classifier_dark_near_miss(struct try_classifier *c,

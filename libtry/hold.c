@@ -5,8 +5,10 @@
 #include "libtry/events.h"
 #include "libtry/identity.h"
 #include "libtry/report.h"
+#include "libtry/repo.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <jansson.h>
 #include <pwd.h>
 #include <spawn.h>
@@ -433,9 +435,20 @@ int try_hold_may_fix(const struct try_config *cfg, const char *user)
 }
 
 /* Runs `git <argv...>` in `repo`: its exit code, or -1 with a message
- * when it cannot run or dies by a signal. */
+ * when it cannot run or dies by a signal; with `timeout_ms`, a git still
+ * running then is killed and TRY_ETIMEOUT returned. */
+static int run_git_within(git_repository *repo, const char *const *args,
+			  int timeout_ms);
+
 static int run_git(git_repository *repo, const char *const *args)
 {
+	return run_git_within(repo, args, 0);
+}
+
+static int run_git_within(git_repository *repo, const char *const *args,
+			  int timeout_ms)
+{
+	int64_t deadline = timeout_ms ? try_now_ms() + timeout_ms : 0;
 	const char *dir = git_repository_workdir(repo);
 	const char *argv[16];
 	size_t n = 0, i;
@@ -454,6 +467,22 @@ static int run_git(git_repository *repo, const char *const *args)
 		try_error_set("cannot run git: %s", strerror(error));
 		return -1;
 	}
+	while (deadline) {
+		pid_t got = waitpid(pid, &status, WNOHANG);
+		if (got == pid)
+			goto exited;
+		if (got < 0 && errno != EINTR)
+			break;
+		if (try_now_ms() > deadline) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			try_error_set("'git %s' took more than %d ms", args[0],
+				      timeout_ms);
+			return TRY_ETIMEOUT;
+		}
+		usleep(10000);
+	}
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			try_error_set("cannot wait for git: %s",
@@ -461,6 +490,7 @@ static int run_git(git_repository *repo, const char *const *args)
 			return -1;
 		}
 	}
+exited:
 	if (!WIFEXITED(status)) {
 		try_error_set("'git %s' died", args[0]);
 		return -1;
@@ -553,6 +583,12 @@ done:
 
 int try_holds_fetch(git_repository *repo, const char *remote)
 {
+	return try_holds_fetch_within(repo, remote, 0);
+}
+
+int try_holds_fetch_within(git_repository *repo, const char *remote,
+			   int timeout_ms)
+{
 	struct try_buf spec = TRY_BUF_INIT;
 	int ret;
 
@@ -562,11 +598,16 @@ int try_holds_fetch(git_repository *repo, const char *remote)
 		const char *args[] = { "fetch", "--quiet", "--prune",
 				       "--no-tags", "--no-write-fetch-head",
 				       remote, spec.ptr, NULL };
-		ret = run_git(repo, args) ? -1 : 0;
+		ret = run_git_within(repo, args, timeout_ms);
 	}
-	if (ret < 0)
+	if (ret == TRY_ETIMEOUT)
+		try_error_set("cannot fetch the holds of '%s' within %d ms",
+			      remote, timeout_ms);
+	else if (ret) {
 		try_error_set("cannot fetch the holds of '%s' (git fetch "
 			      "failed)", remote);
+		ret = -1;
+	}
 	try_buf_release(&spec);
 	return ret;
 }

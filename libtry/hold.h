@@ -143,6 +143,13 @@ int try_hold_set(git_repository *repo, const char *remote,
 int try_holds_fetch(git_repository *repo, const char *remote);
 
 /*
+ * The same, giving up after `timeout_ms` (0: no limit): TRY_ETIMEOUT with
+ * a message when git fetch took longer (it is killed), -1 when it failed.
+ */
+int try_holds_fetch_within(git_repository *repo, const char *remote,
+			   int timeout_ms);
+
+/*
  * The server's record of a hold that `id` names in refs/lanes/holds/<scope>
  * (post-receive, after a push set it): when its Held-By is not `pusher`
  * (the authenticated user, identity.h), a copy of the hold with Held-By
