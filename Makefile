@@ -3,6 +3,7 @@
 #   make            build libtry, the commands and the hook programs
 #   make check      unit tests (Check) and end-to-end tests (real git, nginx)
 #   make bench      benchmarks against git itself (never part of check)
+#   make fuzz       libFuzzer harnesses, FUZZ_SECONDS=10 each (clang)
 #   make demo       the whole toolkit on a scratch server repository
 #   make install    PREFIX=/usr/local DESTDIR=
 #
@@ -135,7 +136,7 @@ clean:
 	rm -f $(LIB) libtry/*.o libtry/*.d cmd/*.o cmd/*.d hooks/*.o hooks/*.d \
 		tests/unit/*.o tests/unit/*.d tests/unit/suites.h $(UNIT) \
 		$(CMDS) $(HOOKS)
-	rm -rf tests/e2e/trash tests/bench/work
+	rm -rf tests/e2e/trash tests/bench/work tests/fuzz/build
 
 .PHONY: all check unit e2e bench demo deps install uninstall clean
 .SUFFIXES:
@@ -143,3 +144,4 @@ clean:
 .SECONDARY:
 
 -include $(wildcard libtry/*.d cmd/*.d hooks/*.d tests/unit/*.d)
+include tests/fuzz/fuzz.mk

@@ -28,7 +28,7 @@
 #include <time.h>
 
 static const char usage_text[] =
-	"usage: git lanes [--json] [<revision range>...]\n"
+	"usage: git lanes [--json] [--timeout=<seconds>] [<revision range>...]\n"
 	"   or: git lanes log [-n <n>] [--json]\n"
 	"   or: git lanes hold <code|config|dark|all> -m <reason> [--force]\n"
 	"   or: git lanes release <code|config|dark|all>\n"
@@ -42,6 +42,8 @@ static const char usage_text[] =
 	"\n"
 	"    --json    one JSON object: {\"lane\",\"reason\",\"commits\":[{\"id\",\n"
 	"              \"lane\",\"reason\",\"subject\",\"author\"}]}\n"
+	"    --timeout=<seconds>  give up (exit 128) when classifying takes\n"
+	"              longer, as the server hook does at trunk.timeout\n"
 	"\n"
 	"    log       the deploy history in the server's journal, newest\n"
 	"              first (20 events unless -n); --json: an array of them\n"
@@ -154,8 +156,9 @@ done:
 }
 
 static int collect(struct lanes *out, struct try_classifier *c,
-		   struct try_walk *walk)
+		   struct try_walk *walk, int timeout)
 {
+	int64_t deadline = timeout ? try_now_ms() + (int64_t)timeout * 1000 : 0;
 	size_t i, n;
 
 	if (try_walk_run(walk) < 0)
@@ -167,6 +170,12 @@ static int collect(struct lanes *out, struct try_classifier *c,
 		const struct try_walk_commit *wc = try_walk_get(walk, i);
 		struct entry *e = &out->items[i];
 
+		/* the hook's deadline logic (policy.c), here on request */
+		if (deadline && try_now_ms() > deadline) {
+			try_error_set("deadline of %d s passed (--timeout)",
+				      timeout);
+			return -1;
+		}
 		if (try_walk_classify(&e->cl, walk, c, i) < 0)
 			return -1;
 		out->nr++;
@@ -930,7 +939,7 @@ int main(int argc, char **argv)
 	struct try_config cfg = TRY_CONFIG_INIT;
 	struct try_classifier *classifier = NULL;
 	struct lanes lanes;
-	int json = 0, nrevs = 0, dashdash = 0, i, rc = 128;
+	int json = 0, nrevs = 0, dashdash = 0, i, rc = 128, timeout = 0;
 
 	memset(&lanes, 0, sizeof(lanes));
 	if (argc > 1 && (rc = run_subcommand(argc, argv)) >= 0)
@@ -944,6 +953,14 @@ int main(int argc, char **argv)
 			dashdash = 1;
 		} else if (!strcmp(a, "--json")) {
 			json = 1;
+		} else if (!strncmp(a, "--timeout=", 10)) {
+			char *end;
+			long t = strtol(a + 10, &end, 10);
+
+			if (end == a + 10 || *end || t < 1 || t > 86400)
+				return usage_error("--timeout takes seconds "
+						   "from 1 to 86400", a);
+			timeout = (int)t;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(usage_text, stdout);
 			return 0;
@@ -982,7 +999,7 @@ int main(int argc, char **argv)
 	}
 	if (!nrevs && default_range(walk, repo, &cfg) < 0)
 		goto fail;
-	if (collect(&lanes, classifier, walk) < 0)
+	if (collect(&lanes, classifier, walk, timeout) < 0)
 		goto fail;
 	if (json) {
 		if (print_json(&lanes) < 0)

@@ -17,6 +17,7 @@
 #include "libtry/patch.h"
 #include "libtry/repo.h"
 #include "libtry/report.h"
+#include "libtry/tryhist.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -42,6 +43,9 @@ enum exit_code {
 
 static const char usage_text[] =
 	"usage: git try [<options>] [--] [<pathspec>...]\n"
+	"   or: git try list [-n <n>] [--json]\n"
+	"   or: git try show [<n>|<id>] [--json]\n"
+	"   or: git try again [<n>|<id>] [--failed] [<options>]\n"
 	"\n"
 	"Runs the tests on the working copy's changes before they are\n"
 	"committed: the changes of tracked files (index and working tree)\n"
@@ -56,6 +60,13 @@ static const char usage_text[] =
 	"                        (default: try.backend, else local)\n"
 	"    --command <cmd>     the local backend's test command\n"
 	"                        (default: try.command, else 'make check')\n"
+	"    -b, --builder <name>  run this builder (repeatable; default:\n"
+	"                        try.builders, else all of the scheduler's)\n"
+	"    --preset <name>     backend, builders and command from\n"
+	"                        try.preset.<name>.*; options override it\n"
+	"    --list-builders     ask the CI which builders a try can run\n"
+	"    --log               the whole log of a failed step, not its\n"
+	"                        last try.logLines lines\n"
 	"    -m, --reason <text> why, as the CI shows it\n"
 	"    --allow-empty       try even when there are no changes\n"
 	"    --no-wait           submit, print the build URLs and exit\n"
@@ -64,6 +75,12 @@ static const char usage_text[] =
 	"    --json              print the result as one JSON object\n"
 	"    -v, --verbose       show HTTP exchanges (credentials masked)\n"
 	"    -h, --help          this text\n"
+	"\n"
+	"list: the recorded tries, newest first (1 is the newest).\n"
+	"show: one try, its state refreshed from the CI.\n"
+	"again: sends a recorded try's patch on its base again; --failed\n"
+	"only to the builders that failed.  These names are reserved: a\n"
+	"pathspec called 'list', 'show' or 'again' goes after '--'.\n"
 	"\n"
 	"exit codes: 0 passed, 1 tests failed, 2 the patch did not apply,\n"
 	"128 could not submit or lost contact, 129 usage, 130 interrupted\n";
@@ -81,6 +98,16 @@ struct options {
 	int verbose;
 	const char **paths;
 	size_t npaths;
+	const char **builders; /* -b, in argv order */
+	size_t nbuilders;
+	int full_log;
+	int list_builders;
+	const char *preset;    /* --preset */
+	/* subcommands */
+	const char *sub;       /* NULL, "list", "show", "again" */
+	const char *which;     /* show/again: <n> or <id> */
+	long max;              /* list -n */
+	int failed_only;       /* again --failed */
 };
 
 /* --- signals --------------------------------------------------------- */
@@ -214,6 +241,35 @@ static void add_job_line(struct try_buf *b, const struct try_ci_job *j,
 	try_buf_addch(b, '\n');
 }
 
+/* The end of a failed job's log, each line indented, and where it is. */
+static void add_job_log(struct try_buf *b, const struct try_ci_job *j)
+{
+	const char *p, *end;
+
+	if (!j->log && !j->log_url)
+		return;
+	try_buf_adds(b, "--- ");
+	add_safe(b, j->name, 80);
+	if (j->step) {
+		try_buf_adds(b, ", step '");
+		add_safe(b, j->step, 80);
+		try_buf_addch(b, '\'');
+	}
+	if (j->log_url) {
+		try_buf_adds(b, ": ");
+		add_safe(b, j->log_url, 1000);
+	}
+	try_buf_addch(b, '\n');
+	for (p = j->log; p && *p; p = end) {
+		const char *nl = strchr(p, '\n');
+		end = nl ? nl + 1 : p + strlen(p);
+		try_buf_adds(b, "    ");
+		try_report_add_safe(b, p, (size_t)((nl ? nl : end) - p),
+				    4000);
+		try_buf_addch(b, '\n');
+	}
+}
+
 static void print_final(const struct try_ci_result *res)
 {
 	struct try_buf b = TRY_BUF_INIT;
@@ -222,6 +278,8 @@ static void print_final(const struct try_ci_result *res)
 
 	for (i = 0; i < res->nr; i++)
 		add_job_line(&b, &res->jobs[i], colour);
+	for (i = 0; i < res->nr; i++)
+		add_job_log(&b, &res->jobs[i]);
 	put(stdout, &b);
 	try_buf_release(&b);
 }
@@ -241,20 +299,7 @@ static json_t *jtext(const char *s)
 
 static const char *result_word(enum try_ci_state s)
 {
-	switch (s) {
-	case TRY_CI_PASSED:
-		return "passed";
-	case TRY_CI_FAILED:
-		return "failed";
-	case TRY_CI_NOT_APPLIED:
-		return "not-applied";
-	case TRY_CI_ERROR:
-		return "error";
-	case TRY_CI_RUNNING:
-		return "running";
-	default:
-		return "queued";
-	}
+	return try_ci_state_word(s);
 }
 
 struct try {
@@ -271,6 +316,9 @@ struct try {
 	char *author;
 	char *reason;
 	struct try_ci_request req;
+	char *hist_dir;            /* <commondir>/try */
+	char *again_of;            /* the id `git try again` resends */
+	int64_t sent_at;           /* epoch seconds */
 };
 
 static void print_json(const struct try *t, const struct try_ci_result *res,
@@ -296,9 +344,11 @@ static void print_json(const struct try *t, const struct try_ci_result *res,
 	for (i = 0; res && i < res->nr; i++) {
 		const struct try_ci_job *j = &res->jobs[i];
 		json_array_append_new(jobs, json_pack(
-			"{s:o, s:s, s:o, s:o}", "name", jtext(j->name),
+			"{s:o, s:s, s:o, s:o, s:o, s:o, s:o}",
+			"name", jtext(j->name),
 			"state", result_word(j->state), "url", jtext(j->url),
-			"detail", jtext(j->detail)));
+			"detail", jtext(j->detail), "step", jtext(j->step),
+			"log", jtext(j->log), "log_url", jtext(j->log_url)));
 	}
 	json_object_set_new(o, "jobs", jobs);
 	if (error)
@@ -385,18 +435,73 @@ static int take_value(const char **out, int argc, char **argv, int *i,
 
 static int parse_options(struct options *o, int argc, char **argv)
 {
-	int i, r;
+	int i = 1, r;
+	const char *value;
 
-	for (i = 1; i < argc; i++) {
+	if (argc > 1 && (!strcmp(argv[1], "list") ||
+			 !strcmp(argv[1], "show") ||
+			 !strcmp(argv[1], "again"))) {
+		o->sub = argv[1];
+		i = 2;
+	}
+	o->builders = try_xcalloc((size_t)argc, sizeof(*o->builders));
+	for (; i < argc; i++) {
 		const char *a = argv[i];
 
-		if (!strcmp(a, "--")) {
+		if (!strcmp(a, "--") && !o->sub) {
 			i++;
 			break;
+		}
+		if (o->sub && (a[0] != '-' || !a[1])) {
+			if (!strcmp(o->sub, "list") || o->which)
+				return usage_error("unexpected '%s'", a);
+			o->which = a;
+			continue;
 		}
 		if (a[0] != '-' || !a[1]) {
 			/* a pathspec; the rest are too */
 			break;
+		}
+		if (o->sub && !strcmp(o->sub, "list") &&
+		    (r = take_value(&value, argc, argv, &i, "-n"))) {
+			char *end;
+			if (r < 0)
+				return usage_error("option '-n' needs a value");
+			o->max = strtol(value, &end, 10);
+			if (end == value || *end || o->max < 1)
+				return usage_error("-n: '%s' is not a count",
+						   value);
+			continue;
+		}
+		if (o->sub && !strcmp(o->sub, "again") &&
+		    !strcmp(a, "--failed")) {
+			o->failed_only = 1;
+			continue;
+		}
+		if (!strcmp(a, "--log")) {
+			o->full_log = 1;
+			continue;
+		}
+		if (!strcmp(a, "--list-builders") && !o->sub) {
+			o->list_builders = 1;
+			continue;
+		}
+		if ((r = take_value(&o->preset, argc, argv, &i, "--preset"))) {
+			if (r < 0)
+				return usage_error("option '%s' needs a value",
+						   a);
+			continue;
+		}
+		if ((r = take_value(&value, argc, argv, &i, "--builder")) ||
+		    (r = take_value(&value, argc, argv, &i, "-b"))) {
+			if (r < 0)
+				return usage_error("option '%s' needs a value",
+						   a);
+			if (!*value)
+				return usage_error("%s", "a builder name "
+						   "cannot be empty");
+			o->builders[o->nbuilders++] = value;
+			continue;
 		}
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(usage_text, stdout);
@@ -435,6 +540,10 @@ static int parse_options(struct options *o, int argc, char **argv)
 	}
 	o->paths = (const char **)argv + i;
 	o->npaths = (size_t)(argc - i);
+	if (o->sub && (o->patch_flags || o->base || o->npaths))
+		return usage_error("'%s' takes no pathspec, --staged, "
+				   "--untracked or --base: they are the "
+				   "recorded try's", o->sub);
 	if ((o->patch_flags & TRY_PATCH_STAGED) &&
 	    (o->patch_flags & TRY_PATCH_UNTRACKED))
 		return usage_error("%s", "--staged and --untracked do not mix: "
@@ -583,6 +692,46 @@ static int dry_run(const struct try *t, const struct options *o)
 	return EXIT_PASSED;
 }
 
+/*
+ * Records the try in <gitdir>/try/ with what is known of `res`; a record
+ * that cannot be written is a warning, never the try's failure.
+ */
+static void record(const struct try *t, const struct try_ci_result *res,
+		   int final, int with_patch)
+{
+	struct try_tryhist_record r;
+	char hex[GIT_OID_HEXSZ + 1];
+
+	if (!t->hist_dir || !t->id)
+		return;
+	memset(&r, 0, sizeof(r));
+	if (try_tryhist_patch_id(hex, t->patch.ptr, t->patch.len) < 0)
+		goto fail;
+	r.id = try_xstrdup(t->id);
+	r.time = t->sent_at;
+	r.end = final ? (long long)time(NULL) : 0;
+	r.base = try_xstrdup(t->base_hex);
+	r.branch = try_xstrdup(t->cfg.trunk_branch);
+	r.backend = try_xstrdup(t->backend_name);
+	r.patch_id = try_xstrdup(hex);
+	r.patch_bytes = t->patch.len;
+	r.files = try_patch_count_files(t->patch.ptr, t->patch.len);
+	r.reason = t->reason ? try_xstrdup(t->reason) : NULL;
+	r.command = t->backend ? NULL : try_xstrdup(t->ci.command);
+	r.again_of = t->again_of ? try_xstrdup(t->again_of) : NULL;
+	if (res)
+		try_ci_result_copy(&r.res, res);
+	if (try_tryhist_save(t->hist_dir, &r, with_patch ? t->patch.ptr : NULL,
+			     t->patch.len, (size_t)t->ci.history) < 0)
+		goto fail;
+	try_tryhist_record_release(&r);
+	return;
+fail:
+	fprintf(stderr, "git-try: warning: cannot record the try: %s\n",
+		try_error_last());
+	try_tryhist_record_release(&r);
+}
+
 static void on_local_start(const char *dir, void *payload)
 {
 	const struct try *t = payload;
@@ -613,6 +762,7 @@ static int run_local(struct try *t, const struct options *o)
 		return code;
 	}
 	phase = PHASE_OTHER;
+	record(t, &res, 1, 1);
 	state = try_ci_result_state(&res);
 	if (interrupts && state == TRY_CI_ERROR) {
 		fputs("git-try: interrupted; the temporary worktree is "
@@ -755,6 +905,7 @@ static int run_remote(struct try *t, const struct options *o)
 		code = fail(o, t, &res, "cannot submit");
 		goto done;
 	}
+	record(t, &res, 0, 1);
 	if (o->no_wait) {
 		struct try_buf b = TRY_BUF_INIT;
 		if (o->json) {
@@ -838,6 +989,9 @@ static int run_remote(struct try *t, const struct options *o)
 	}
 done:
 	phase = PHASE_OTHER;
+	if (res.nr && !o->no_wait)
+		record(t, &res, try_ci_state_final(try_ci_result_state(&res)),
+		       0);
 	if (state)
 		t->backend->free_state(state);
 	for (i = 0; i < sh.nr; i++)
@@ -848,37 +1002,161 @@ done:
 	return code;
 }
 
-static int run(struct try *t, const struct options *o)
+/* Opens the repository and reads the settings: every subcommand's start. */
+static int open_repo(struct try *t, const struct options *o)
 {
-	struct try_patch_options po = TRY_PATCH_OPTIONS_INIT;
-	const char *backend;
-
 	if (try_repo_open(&t->repo, NULL, 0) < 0)
 		return fail(o, t, NULL, NULL);
-	if (git_repository_is_bare(t->repo)) {
-		try_error_set("a try needs a working tree; this repository "
-			      "is bare");
-		return fail(o, t, NULL, NULL);
-	}
 	if (try_config_load(&t->cfg, t->repo) < 0 ||
 	    try_ci_settings_load(&t->ci, t->repo) < 0)
 		return fail(o, t, NULL, "bad configuration");
+	if (try_tryhist_dir(&t->hist_dir, t->repo) < 0)
+		return fail(o, t, NULL, NULL);
+	return 0;
+}
+
+/*
+ * Picks the backend (`backend`: the option, the record's or try.backend)
+ * and applies the options that choose what runs; refuses what a backend
+ * would silently ignore.
+ */
+static int choose_backend(struct try *t, const struct options *o,
+			  const char *backend)
+{
+	size_t i;
+
 	if (o->command)
 		try_ci_set(&t->ci.command, o->command);
-	backend = o->backend ? o->backend : t->ci.backend;
+	if (o->full_log)
+		t->ci.log_lines = 0;
+	if (o->nbuilders) {
+		try_strlist_release(&t->ci.builders);
+		for (i = 0; i < o->nbuilders; i++)
+			try_strlist_add(&t->ci.builders, o->builders[i]);
+	}
 	if (strcmp(backend, "local")) {
-		t->backend_name = backend;
 		t->backend = try_ci_backend_find(backend);
 		if (!t->backend)
 			return usage_error("unknown backend '%s' (local, "
 					   "buildbot, jenkins, webhook)",
 					   backend);
+		t->backend_name = t->backend->name; /* `backend` may go */
+		if (o->command && t->backend->own_command)
+			return usage_error("--command is the local backend's: "
+					   "%s runs its own test command (the "
+					   "builders' steps)", backend);
+		if (o->nbuilders && t->backend != &try_ci_buildbot)
+			return usage_error("-b/--builder is for the buildbot "
+					   "backend; %s runs try.job",
+					   backend);
 	} else if (o->no_wait) {
 		return usage_error("%s", "--no-wait needs a CI backend: the "
 				   "local backend has nothing to follow");
+	} else if (o->nbuilders) {
+		return usage_error("%s", "-b/--builder needs a CI backend: "
+				   "the local backend runs try.command");
 	} else {
 		t->backend_name = "local";
 	}
+	return 0;
+}
+
+static int send_try(struct try *t, const struct options *o);
+
+/* Removes what a killed try left behind; silent unless it removed some. */
+static void prune_dead(struct try *t)
+{
+	struct try_strlist removed = { NULL, 0, 0 };
+	struct try_buf b = TRY_BUF_INIT;
+	size_t i;
+
+	try_ci_local_prune(&removed, t->repo, NULL);
+	for (i = 0; i < removed.nr; i++) {
+		try_buf_adds(&b, "git-try: removed the worktree of a try that "
+			     "was killed: ");
+		add_safe(&b, removed.items[i], 1000);
+		try_buf_addch(&b, '\n');
+	}
+	put(stderr, &b);
+	try_buf_release(&b);
+	try_strlist_release(&removed);
+}
+
+static int list_builders(struct try *t, const struct options *o)
+{
+	struct try_strlist names = { NULL, 0, 0 };
+	struct try_buf b = TRY_BUF_INIT;
+	size_t i;
+
+	if (!t->backend || !t->backend->list_builders) {
+		try_error_set("the %s backend cannot list builders%s",
+			      t->backend_name, t->backend ? "" :
+			      ": it runs try.command");
+		return fail(o, NULL, NULL, NULL);
+	}
+	t->ci.verbose = o->verbose;
+	if (!curl_ready) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		curl_ready = 1;
+	}
+	if (t->backend->list_builders(&names, &t->ci) < 0)
+		return fail(o, NULL, NULL, "cannot list builders");
+	for (i = 0; i < names.nr; i++) {
+		add_safe(&b, names.items[i], 200);
+		try_buf_addch(&b, '\n');
+	}
+	put(stdout, &b);
+	try_buf_release(&b);
+	try_strlist_release(&names);
+	return 0;
+}
+
+static int run(struct try *t, const struct options *o)
+{
+	struct try_patch_options po = TRY_PATCH_OPTIONS_INIT;
+	int code;
+
+	if ((code = open_repo(t, o)))
+		return code;
+	if (git_repository_is_bare(t->repo)) {
+		try_error_set("a try needs a working tree; this repository "
+			      "is bare");
+		return fail(o, t, NULL, NULL);
+	}
+	prune_dead(t);
+	if (o->preset) {
+		struct try_ci_preset p;
+		struct options opts = *o;
+		const char **names = NULL;
+		size_t i;
+
+		if (try_ci_preset_load(&p, t->repo, o->preset) < 0) {
+			try_ci_preset_release(&p);
+			return fail(o, t, NULL, NULL);
+		}
+		if (!o->backend && p.backend)
+			opts.backend = p.backend;
+		if (!o->command && p.command)
+			opts.command = p.command;
+		if (!o->nbuilders && p.builders.nr) {
+			names = try_xcalloc(p.builders.nr, sizeof(*names));
+			for (i = 0; i < p.builders.nr; i++)
+				names[i] = p.builders.items[i];
+			opts.builders = names;
+			opts.nbuilders = p.builders.nr;
+		}
+		code = choose_backend(t, &opts, opts.backend ? opts.backend
+							     : t->ci.backend);
+		free(names);
+		try_ci_preset_release(&p);
+	} else {
+		code = choose_backend(t, o, o->backend ? o->backend
+						       : t->ci.backend);
+	}
+	if (code)
+		return code;
+	if (o->list_builders)
+		return list_builders(t, o);
 
 	if (try_patch_base(&t->base, t->repo, &t->cfg, o->base) < 0)
 		return fail(o, t, NULL, NULL);
@@ -919,8 +1197,14 @@ static int run(struct try *t, const struct options *o)
 			      "'git add'");
 		return fail(o, t, NULL, NULL);
 	}
+	return send_try(t, o);
+}
 
+/* Sends the try `t` holds (base, patch, backend) and follows it. */
+static int send_try(struct try *t, const struct options *o)
+{
 	t->id = make_id();
+	t->sent_at = (int64_t)time(NULL);
 	t->author = make_author(t->repo);
 	t->reason = o->reason ? try_xstrdup(o->reason)
 			      : make_reason(t->repo, t->id);
@@ -948,6 +1232,232 @@ static int run(struct try *t, const struct options *o)
 	return t->backend ? run_remote(t, o) : run_local(t, o);
 }
 
+/* --- past tries ------------------------------------------------------ */
+
+static void print_warnings(const struct try_tryhist_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->warnings.nr; i++)
+		fprintf(stderr, "git-try: warning: %s\n", l->warnings.items[i]);
+}
+
+static void add_time(struct try_buf *b, long long when)
+{
+	time_t tt = (time_t)when;
+	struct tm tm;
+	char text[32];
+
+	if (localtime_r(&tt, &tm) &&
+	    strftime(text, sizeof(text), "%Y-%m-%d %H:%M", &tm))
+		try_buf_adds(b, text);
+	else
+		try_buf_adds(b, "?");
+}
+
+static int cmd_list(struct try *t, const struct options *o)
+{
+	struct try_tryhist_list l = TRY_TRYHIST_LIST_INIT;
+	struct try_buf b = TRY_BUF_INIT;
+	size_t i;
+	int code;
+
+	if ((code = open_repo(t, o)))
+		return code;
+	if (try_tryhist_load(&l, t->hist_dir, (size_t)o->max) < 0)
+		return fail(o, t, NULL, NULL);
+	print_warnings(&l);
+	if (o->json)
+		try_buf_addch(&b, '[');
+	for (i = 0; i < l.nr; i++) {
+		const struct try_tryhist_record *r = &l.items[i];
+
+		if (o->json) {
+			if (i)
+				try_buf_addch(&b, ',');
+			try_tryhist_format(&b, r);
+			continue;
+		}
+		try_buf_addf(&b, "%2zu  %s  ", i + 1, r->id);
+		add_time(&b, r->time);
+		try_buf_addf(&b, "  %.7s  ", r->base);
+		add_safe(&b, r->backend, 20);
+		try_buf_addf(&b, "  %s", try_ci_state_word(
+			     try_tryhist_state(r)));
+		if (r->again_of)
+			try_buf_adds(&b, "  (again)");
+		if (r->reason) {
+			try_buf_adds(&b, "  ");
+			add_safe(&b, r->reason, 72);
+		}
+		try_buf_addch(&b, '\n');
+	}
+	if (o->json)
+		try_buf_adds(&b, "]\n");
+	put(stdout, &b);
+	try_buf_release(&b);
+	try_tryhist_list_release(&l);
+	return 0;
+}
+
+/* Asks the CI once about a try that had no verdict when recorded. */
+static int refresh(struct try *t, struct try_tryhist_record *r)
+{
+	const struct try_ci_backend *be = try_ci_backend_find(r->backend);
+	void *state = NULL;
+	int ret = 0;
+
+	if (try_ci_state_final(try_tryhist_state(r)) || !be || !be->resume)
+		return 0;
+	if (!curl_ready) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		curl_ready = 1;
+	}
+	if (be->resume(&state, &t->ci, &r->res) < 0 ||
+	    be->poll(state, &r->res) < 0)
+		ret = -1;
+	if (state)
+		be->free_state(state);
+	if (ret == 0) {
+		if (try_ci_state_final(try_tryhist_state(r)))
+			r->end = (long long)time(NULL);
+		if (try_tryhist_save(t->hist_dir, r, NULL, 0, 0) < 0)
+			fprintf(stderr, "git-try: warning: %s\n",
+				try_error_last());
+	}
+	return ret;
+}
+
+static int cmd_show(struct try *t, const struct options *o)
+{
+	struct try_tryhist_list l = TRY_TRYHIST_LIST_INIT;
+	struct try_tryhist_record *r;
+	struct try_buf b = TRY_BUF_INIT;
+	size_t at;
+	int code;
+
+	if ((code = open_repo(t, o)))
+		return code;
+	if (o->full_log)
+		t->ci.log_lines = 0;
+	if (try_tryhist_load(&l, t->hist_dir, 0) < 0)
+		return fail(o, t, NULL, NULL);
+	print_warnings(&l);
+	if (try_tryhist_find(&at, &l, o->which) < 0) {
+		code = fail(o, NULL, NULL, NULL);
+		goto done;
+	}
+	r = &l.items[at];
+	if (refresh(t, r) < 0)
+		fprintf(stderr, "git-try: warning: cannot refresh %s from "
+			"the CI: %s\n", r->id, try_error_last());
+	if (o->json) {
+		try_tryhist_format(&b, r);
+		try_buf_addch(&b, '\n');
+	} else {
+		try_buf_addf(&b, "try %s\n", r->id);
+		try_buf_adds(&b, "sent:     ");
+		add_time(&b, r->time);
+		try_buf_addf(&b, "\nbase:     %s\nbackend:  ", r->base);
+		add_safe(&b, r->backend, 20);
+		try_buf_addf(&b, "\npatch:    %zu file%s, %zu bytes (%s)\n",
+			     r->files, r->files == 1 ? "" : "s",
+			     r->patch_bytes, r->patch_id);
+		if (r->again_of)
+			try_buf_addf(&b, "again of: %s\n", r->again_of);
+		if (r->reason) {
+			try_buf_adds(&b, "reason:   ");
+			add_safe(&b, r->reason, 300);
+			try_buf_addch(&b, '\n');
+		}
+		try_buf_addf(&b, "result:   %s\n",
+			     try_ci_state_word(try_tryhist_state(r)));
+	}
+	put(stdout, &b);
+	if (!o->json)
+		print_final(&r->res);
+	code = try_ci_state_final(try_tryhist_state(r)) ?
+	       exit_code_of(try_tryhist_state(r)) : EXIT_PASSED;
+done:
+	try_buf_release(&b);
+	try_tryhist_list_release(&l);
+	return code;
+}
+
+static int cmd_again(struct try *t, const struct options *o)
+{
+	struct try_tryhist_list l = TRY_TRYHIST_LIST_INIT;
+	struct try_tryhist_record *r;
+	struct options opts = *o;
+	const char **failed = NULL;
+	git_commit *base = NULL;
+	size_t at, i;
+	int code;
+
+	if ((code = open_repo(t, o)))
+		return code;
+	if (try_tryhist_load(&l, t->hist_dir, 0) < 0)
+		return fail(o, t, NULL, NULL);
+	print_warnings(&l);
+	if (try_tryhist_find(&at, &l, o->which) < 0) {
+		code = fail(o, NULL, NULL, NULL);
+		goto done;
+	}
+	r = &l.items[at];
+	/* the record's jobs: all of them, or those that did not pass */
+	failed = try_xcalloc(r->res.nr + 1, sizeof(*failed));
+	if (!o->nbuilders && strcmp(r->backend, "local")) {
+		opts.nbuilders = 0;
+		for (i = 0; i < r->res.nr; i++)
+			if (!o->failed_only ||
+			    r->res.jobs[i].state != TRY_CI_PASSED)
+				failed[opts.nbuilders++] = r->res.jobs[i].name;
+		opts.builders = failed;
+		if (o->failed_only && !opts.nbuilders) {
+			try_error_set("nothing failed in %s", r->id);
+			code = fail(o, NULL, NULL, NULL);
+			goto done;
+		}
+		if (strcmp(o->backend ? o->backend : r->backend, "buildbot"))
+			opts.nbuilders = 0; /* one job: the job */
+	}
+	if (!o->command && r->command &&
+	    (!o->backend || !strcmp(o->backend, "local")))
+		opts.command = r->command;
+	if ((code = choose_backend(t, &opts, o->backend ? o->backend
+							 : r->backend)))
+		goto done;
+	if (git_oid_fromstr(&t->base, r->base) < 0 ||
+	    git_commit_lookup(&base, t->repo, &t->base) < 0) {
+		try_error_set("the base %.12s of %s is gone from this "
+			      "repository: fetch it, or make a new try",
+			      r->base, r->id);
+		code = fail(o, NULL, NULL, NULL);
+		goto done;
+	}
+	git_oid_tostr(t->base_hex, sizeof(t->base_hex), &t->base);
+	t->base_label = try_xstrdup(r->id);
+	if (t->backend &&
+	    try_patch_base_on_remote(t->repo, &t->base, t->cfg.remote,
+				     t->cfg.trunk_branch) < 0) {
+		code = fail(o, NULL, NULL, NULL);
+		goto done;
+	}
+	if (try_tryhist_read_patch(&t->patch, t->hist_dir, r) < 0) {
+		code = fail(o, NULL, NULL, NULL);
+		goto done;
+	}
+	t->again_of = try_xstrdup(r->id);
+	if (!o->reason && r->reason)
+		opts.reason = r->reason;
+	code = send_try(t, &opts);
+done:
+	git_commit_free(base);
+	free(failed);
+	try_tryhist_list_release(&l);
+	return code;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -968,13 +1478,23 @@ int main(int argc, char **argv)
 	catch_signals(PHASE_OTHER);
 	git_libgit2_init();
 	try_buf_init(&t.patch);
-	code = run(&t, &o);
+	if (!o.sub)
+		code = run(&t, &o);
+	else if (!strcmp(o.sub, "list"))
+		code = cmd_list(&t, &o);
+	else if (!strcmp(o.sub, "show"))
+		code = cmd_show(&t, &o);
+	else
+		code = cmd_again(&t, &o);
 
 	try_buf_release(&t.patch);
 	free(t.id);
 	free(t.author);
 	free(t.reason);
 	free(t.base_label);
+	free(t.hist_dir);
+	free(t.again_of);
+	free(o.builders);
 	try_ci_settings_release(&t.ci);
 	try_config_release(&t.cfg);
 	git_repository_free(t.repo);

@@ -31,6 +31,41 @@ const char *try_ci_state_name(enum try_ci_state s)
 	return "error";
 }
 
+const char *try_ci_state_word(enum try_ci_state s)
+{
+	switch (s) {
+	case TRY_CI_PASSED:
+		return "passed";
+	case TRY_CI_FAILED:
+		return "failed";
+	case TRY_CI_NOT_APPLIED:
+		return "not-applied";
+	case TRY_CI_ERROR:
+		return "error";
+	case TRY_CI_RUNNING:
+		return "running";
+	default:
+		return "queued";
+	}
+}
+
+int try_ci_state_from_word(enum try_ci_state *out, const char *word)
+{
+	static const enum try_ci_state all[] = {
+		TRY_CI_QUEUED, TRY_CI_RUNNING, TRY_CI_PASSED, TRY_CI_FAILED,
+		TRY_CI_NOT_APPLIED, TRY_CI_ERROR,
+	};
+	size_t i;
+
+	for (i = 0; word && i < sizeof(all) / sizeof(*all); i++) {
+		if (!strcmp(word, try_ci_state_word(all[i]))) {
+			*out = all[i];
+			return 0;
+		}
+	}
+	return -1;
+}
+
 void try_ci_set(char **field, const char *value)
 {
 	char *copy = value ? try_xstrdup(value) : NULL;
@@ -52,6 +87,27 @@ struct try_ci_job *try_ci_result_add(struct try_ci_result *r,
 	return j;
 }
 
+void try_ci_result_copy(struct try_ci_result *out,
+			const struct try_ci_result *src)
+{
+	size_t i;
+
+	for (i = 0; i < src->nr; i++) {
+		const struct try_ci_job *s = &src->jobs[i];
+		struct try_ci_job *j = try_ci_result_add(out, s->name);
+
+		j->state = s->state;
+		try_ci_set(&j->url, s->url);
+		try_ci_set(&j->detail, s->detail);
+		try_ci_set(&j->step, s->step);
+		try_ci_set(&j->log, s->log);
+		try_ci_set(&j->log_url, s->log_url);
+		try_ci_set(&j->handle, s->handle);
+	}
+	if (!out->url)
+		try_ci_set(&out->url, src->url);
+}
+
 void try_ci_result_release(struct try_ci_result *r)
 {
 	size_t i;
@@ -60,6 +116,10 @@ void try_ci_result_release(struct try_ci_result *r)
 		free(r->jobs[i].name);
 		free(r->jobs[i].url);
 		free(r->jobs[i].detail);
+		free(r->jobs[i].step);
+		free(r->jobs[i].log);
+		free(r->jobs[i].log_url);
+		free(r->jobs[i].handle);
 	}
 	free(r->jobs);
 	free(r->url);
@@ -143,6 +203,30 @@ done:
 	return ret;
 }
 
+/* An integer from `min` to `max` into `*out` (kept when unset). */
+static int get_count(int *out, git_config *cfg, const char *key, int min,
+		     int max)
+{
+	char *value = NULL, *end;
+	long n;
+	int ret = 0;
+
+	if (try_config_get_string(&value, cfg, key) < 0)
+		return -1;
+	if (!value)
+		return 0;
+	n = strtol(value, &end, 10);
+	if (end == value || *end || n < min || n > max) {
+		try_error_set("%s: '%s' is not a number from %d to %d", key,
+			      value, min, max);
+		ret = -1;
+	} else {
+		*out = (int)n;
+	}
+	free(value);
+	return ret;
+}
+
 static int get_path(char **out, git_config *cfg, const char *key)
 {
 	git_buf value = GIT_BUF_INIT;
@@ -166,6 +250,8 @@ int try_ci_settings_load_from(struct try_ci_settings *out, git_config *cfg)
 	out->poll_ms = 1000;
 	out->connect_timeout_ms = 5000;
 	out->timeout_ms = 30000;
+	out->log_lines = 30;
+	out->history = 100;
 
 	if (try_config_get_string(&out->backend, cfg, "try.backend") < 0 ||
 	    try_config_get_string(&out->url, cfg, "try.url") < 0 ||
@@ -178,7 +264,9 @@ int try_ci_settings_load_from(struct try_ci_settings *out, git_config *cfg)
 	    get_duration(&out->connect_timeout_ms, cfg,
 			 "try.connectTimeout") < 0 ||
 	    get_duration(&out->timeout_ms, cfg, "try.requestTimeout") < 0 ||
-	    try_config_get_multi(&out->apply_steps, cfg, "try.applyStep") < 0)
+	    try_config_get_multi(&out->apply_steps, cfg, "try.applyStep") < 0 ||
+	    get_count(&out->log_lines, cfg, "try.logLines", 0, 100000) < 0 ||
+	    get_count(&out->history, cfg, "try.history", 1, 100000) < 0)
 		return -1;
 	if (!out->backend)
 		out->backend = try_xstrdup("local");
@@ -239,6 +327,60 @@ void try_ci_settings_release(struct try_ci_settings *s)
 	free(s->command);
 	try_strlist_release(&s->apply_steps);
 	memset(s, 0, sizeof(*s));
+}
+
+int try_ci_preset_load(struct try_ci_preset *out, git_repository *repo,
+		       const char *name)
+{
+	git_config *cfg = NULL;
+	struct try_buf key = TRY_BUF_INIT;
+	const char *p;
+	size_t base;
+	int ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	for (p = name; *p; p++)
+		if (!(('a' <= *p && *p <= 'z') || ('A' <= *p && *p <= 'Z') ||
+		      ('0' <= *p && *p <= '9') || *p == '-' || *p == '_'))
+			break;
+	if (!*name || *p) {
+		try_error_set("preset '%s': a name of letters, digits, '-' and "
+			      "'_'", name);
+		return -1;
+	}
+	if (try_config_snapshot(&cfg, repo) < 0)
+		return -1;
+	try_buf_addf(&key, "try.preset.%s.", name);
+	base = key.len;
+	try_buf_adds(&key, "backend");
+	if (try_config_get_string(&out->backend, cfg, key.ptr) < 0)
+		goto done;
+	try_buf_setlen(&key, base);
+	try_buf_adds(&key, "command");
+	if (try_config_get_string(&out->command, cfg, key.ptr) < 0)
+		goto done;
+	try_buf_setlen(&key, base);
+	try_buf_adds(&key, "builders");
+	if (try_config_get_multi(&out->builders, cfg, key.ptr) < 0)
+		goto done;
+	if (!out->backend && !out->command && !out->builders.nr) {
+		try_error_set("no preset '%s': try.preset.%s.builders, "
+			      ".backend or .command is not set", name, name);
+		goto done;
+	}
+	ret = 0;
+done:
+	try_buf_release(&key);
+	git_config_free(cfg);
+	return ret;
+}
+
+void try_ci_preset_release(struct try_ci_preset *p)
+{
+	free(p->backend);
+	free(p->command);
+	try_strlist_release(&p->builders);
+	memset(p, 0, sizeof(*p));
 }
 
 const struct try_ci_backend *try_ci_backend_find(const char *name)

@@ -25,12 +25,27 @@ int try_ci_state_final(enum try_ci_state s);
 /* "queued", "running", "passed", "failed", "patch did not apply", "error" */
 const char *try_ci_state_name(enum try_ci_state s);
 
+/*
+ * One word for the state, for JSON and records: "queued", "running",
+ * "passed", "failed", "not-applied", "error".
+ */
+const char *try_ci_state_word(enum try_ci_state s);
+
+/* The state a word of try_ci_state_word() names; -1 for another word. */
+int try_ci_state_from_word(enum try_ci_state *out, const char *word);
+
 /* One builder's (or job's) build. */
 struct try_ci_job {
 	char *name;   /* builder or job name */
 	enum try_ci_state state;
 	char *url;    /* its web page, or NULL until known */
 	char *detail; /* short text from the CI (state string, step), or NULL */
+	char *step;   /* the failing step's name, or NULL */
+	char *log;    /* the end of the failing step's log (try.logLines
+		       * lines, all with --log), or NULL */
+	char *log_url; /* where that log is, whole, or NULL */
+	char *handle; /* the backend's own words to find the build again
+		       * (Buildbot: "<builderid>:<brid>"), or NULL */
 };
 
 /* What a submission sends. */
@@ -61,6 +76,11 @@ struct try_ci_settings {
 				     * default "git" */
 	int verbose;                /* not a key: show HTTP exchanges on
 				     * stderr, secrets masked (git try -v) */
+	int log_lines;              /* try.logLines: lines of a failed
+				     * step's log to fetch, default 30;
+				     * 0: the whole log (git try --log) */
+	int history;                /* try.history: tries kept in
+				     * <gitdir>/try/, default 100 */
 };
 #define TRY_CI_SETTINGS_INIT { NULL }
 
@@ -77,6 +97,24 @@ int try_ci_settings_load(struct try_ci_settings *out, git_repository *repo);
 int try_ci_settings_load_from(struct try_ci_settings *out, git_config *cfg);
 
 void try_ci_settings_release(struct try_ci_settings *s);
+
+/* A named choice of what runs: try.preset.<name>.* */
+struct try_ci_preset {
+	char *backend;                /* .backend, or NULL */
+	char *command;                /* .command, or NULL */
+	struct try_strlist builders;  /* .builders (multi-valued) */
+};
+
+/*
+ * Reads try.preset.<name>.backend, .command and .builders of `repo` into
+ * `out`.  Returns 0, or -1 with a message when no such key is set (an
+ * unknown preset) or `name` is not a plain name.  Release `out` with
+ * try_ci_preset_release() either way.
+ */
+int try_ci_preset_load(struct try_ci_preset *out, git_repository *repo,
+		       const char *name);
+
+void try_ci_preset_release(struct try_ci_preset *p);
 
 /* A submission being followed: the jobs it started and its overall URL. */
 struct try_ci_result {
@@ -101,6 +139,10 @@ struct try_ci_job *try_ci_result_add(struct try_ci_result *r,
  * `value` (NULL: none). */
 void try_ci_set(char **field, const char *value);
 
+/* Appends copies of the jobs of `src` (and its URL when `out` has none). */
+void try_ci_result_copy(struct try_ci_result *out,
+			const struct try_ci_result *src);
+
 /* The overall state: the worst final state, else RUNNING/QUEUED. */
 enum try_ci_state try_ci_result_state(const struct try_ci_result *r);
 
@@ -116,6 +158,22 @@ struct try_ci_backend {
 		      const struct try_ci_request *req, struct try_ci_result *res);
 	int (*poll)(void *state, struct try_ci_result *res);
 	void (*free_state)(void *state);
+	/*
+	 * Follows a submission made earlier (git try show): `res` holds the
+	 * jobs as recorded, with their handles; sets up `*state` so that
+	 * poll() refreshes them.  NULL when the backend cannot.
+	 */
+	int (*resume)(void **state, const struct try_ci_settings *s,
+		      struct try_ci_result *res);
+	/*
+	 * The builders (or jobs) a try can run, into `out`; -1 with a
+	 * message when the CI cannot be asked.  NULL when the backend
+	 * cannot list them.
+	 */
+	int (*list_builders)(struct try_strlist *out,
+			     const struct try_ci_settings *s);
+	/* 1 when the CI runs its own test command (--command is moot). */
+	int own_command;
 };
 
 /* The remote backend called `name`, or NULL ("local" is not one). */

@@ -40,6 +40,7 @@ struct bb_state {
 	int verbose;
 	long last_status;      /* HTTP status of the last answer */
 	struct try_strlist apply_steps;
+	int log_lines;         /* try.logLines; 0: all */
 	struct bb_job *jobs;   /* parallel to the result's jobs */
 	size_t nr, alloc;
 };
@@ -341,6 +342,87 @@ done:
 }
 
 /*
+ * The end of step `stepid`'s log (its "stdio", else its first): the last
+ * st->log_lines lines without Buildbot's own header lines, or all of it,
+ * into the job, with the raw log's URL.  Without it the verdict stands:
+ * errors are forgotten.
+ */
+static void fetch_log(struct try_ci_job *job, struct bb_state *st,
+		      long long stepid)
+{
+	struct try_http_response raw = TRY_HTTP_RESPONSE_INIT;
+	struct try_buf path = TRY_BUF_INIT, out = TRY_BUF_INIT;
+	json_t *logs = NULL, *log = NULL, *chunks = NULL, *l;
+	const char *content, *p, *type;
+	long long logid, lines, first_line, want;
+	size_t i, nl = 0;
+
+	try_buf_addf(&path, "steps/%lld/logs", stepid);
+	if (bb_call(&logs, st, "GET", path.ptr, NULL, 0) < 0)
+		goto done;
+	json_array_foreach(json_object_get(logs, "logs"), i, l) {
+		if (!log || (jstr(l, "slug") && !strcmp(jstr(l, "slug"),
+							 "stdio")))
+			log = l;
+	}
+	if (!log)
+		goto done;
+	logid = jint(log, "logid", 0);
+	lines = jint(log, "num_lines", 0);
+	type = jstr(log, "type");
+	try_buf_reset(&path);
+	try_buf_addf(&path, "%sapi/v2/logs/%lld/raw", st->web, logid);
+	try_ci_set(&job->log_url, path.ptr);
+	try_buf_reset(&path);
+	if (!st->log_lines) {
+		try_buf_addf(&path, "logs/%lld/raw", logid);
+		if (bb_request(&raw, st, "GET", path.ptr, NULL, 0) < 0)
+			goto done;
+		try_buf_add(&out, raw.body.ptr, raw.body.len);
+		if (out.len && out.ptr[out.len - 1] != '\n')
+			try_buf_addch(&out, '\n');
+		try_ci_set(&job->log, out.ptr);
+		goto done;
+	}
+	/* a few more than asked: Buildbot's header lines are left out */
+	want = st->log_lines + 20;
+	first_line = lines > want ? lines - want : 0;
+	try_buf_addf(&path, "logs/%lld/contents?offset=%lld&limit=%lld",
+		     logid, first_line, want);
+	if (bb_call(&chunks, st, "GET", path.ptr, NULL, 0) < 0)
+		goto done;
+	content = jstr(first(chunks, "logchunks"), "content");
+	for (p = content; p && *p;) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		int stdio = type && !strcmp(type, "s");
+
+		/* stdio lines start with o (out), e (err) or h (header) */
+		if (!stdio || (len && *p != 'h')) {
+			try_buf_add(&out, p + (stdio ? 1 : 0),
+				    len - (stdio ? 1 : 0));
+			try_buf_addch(&out, '\n');
+		}
+		p = end ? end + 1 : p + len;
+	}
+	/* keep the last log_lines lines */
+	for (i = out.len; i > 0; i--) {
+		if (out.ptr[i - 1] == '\n' && i != out.len &&
+		    ++nl == (size_t)st->log_lines)
+			break;
+	}
+	if (out.len)
+		try_ci_set(&job->log, out.ptr + i);
+done:
+	try_error_clear();
+	json_decref(logs);
+	json_decref(chunks);
+	try_http_response_release(&raw);
+	try_buf_release(&path);
+	try_buf_release(&out);
+}
+
+/*
  * A failed build: which step failed decides between "the patch did not
  * apply" (the checkout step) and "the tests failed".
  */
@@ -365,6 +447,9 @@ static int judge_failure(struct try_ci_job *job, struct bb_state *st,
 		}
 	}
 	name = bad && jstr(bad, "name") ? jstr(bad, "name") : "?";
+	try_ci_set(&job->step, bad ? name : NULL);
+	if (bad)
+		fetch_log(job, st, jint(bad, "stepid", 0));
 	if (bad && is_apply_step(st, jstr(bad, "name")) &&
 	    results == BB_FAILURE) {
 		job->state = TRY_CI_NOT_APPLIED;
@@ -548,7 +633,8 @@ static int check_scheduler(struct bb_state *st,
 					     json_is_string(n) ?
 					     json_string_value(n) : "?");
 			}
-			try_error_set("buildbot: builder '%s' (try.builders) "
+			try_error_set("buildbot: builder '%s' (-b or "
+				      "try.builders) "
 				      "is not one of scheduler '%s': %s",
 				      s->builders.items[i], name, known.ptr);
 			goto done;
@@ -574,24 +660,21 @@ static json_t *text(const char *s, size_t len)
 	return json_stringn(s ? s : "", s ? len : 0);
 }
 
-static int bb_submit(void **state, const struct try_ci_settings *s,
-		     const struct try_ci_request *req,
-		     struct try_ci_result *res)
+/* A new state for talking to the master of `s`, into `*out`. */
+static int bb_state_new(struct bb_state **out,
+			const struct try_ci_settings *s)
 {
-	struct bb_state *st = try_xcalloc(1, sizeof(*st));
-	struct try_buf path = TRY_BUF_INIT, url = TRY_BUF_INIT;
-	json_t *body = NULL, *params, *names, *answer = NULL, *map, *v;
-	const char *key;
-	char *dump = NULL;
+	struct bb_state *st;
+	struct try_buf url = TRY_BUF_INIT;
 	size_t i;
-	int ret = -1;
 
-	*state = NULL;
+	*out = NULL;
 	if (!s->url || !*s->url) {
 		try_error_set("try.url is not set: the Buildbot master's URL, "
 			      "e.g. http://buildbot.example.com:8010/");
-		goto done;
+		return -1;
 	}
+	st = try_xcalloc(1, sizeof(*st));
 	try_buf_adds(&url, s->url);
 	if (url.ptr[url.len - 1] != '/')
 		try_buf_addch(&url, '/');
@@ -608,11 +691,30 @@ static int bb_submit(void **state, const struct try_ci_settings *s,
 	st->connect_timeout_ms = s->connect_timeout_ms;
 	st->timeout_ms = s->timeout_ms;
 	st->verbose = s->verbose;
+	st->log_lines = s->log_lines;
 	for (i = 0; i < s->apply_steps.nr; i++)
 		try_strlist_add(&st->apply_steps, s->apply_steps.items[i]);
 	if (!st->apply_steps.nr)
 		try_strlist_add(&st->apply_steps, "git");
+	*out = st;
+	return 0;
+}
 
+static int bb_submit(void **state, const struct try_ci_settings *s,
+		     const struct try_ci_request *req,
+		     struct try_ci_result *res)
+{
+	struct bb_state *st = NULL;
+	struct try_buf path = TRY_BUF_INIT, url = TRY_BUF_INIT;
+	json_t *body = NULL, *params, *names, *answer = NULL, *map, *v;
+	const char *key;
+	char *dump = NULL;
+	size_t i;
+	int ret = -1;
+
+	*state = NULL;
+	if (bb_state_new(&st, s) < 0)
+		goto done;
 	params = json_object();
 	body = json_pack("{s:s, s:i, s:s, s:o}", "jsonrpc", "2.0", "id", 1,
 			 "method", "force", "params", params);
@@ -708,6 +810,10 @@ static int bb_submit(void **state, const struct try_ci_settings *s,
 		try_buf_addf(&path, "%s#/buildrequests/%lld", st->web,
 			     st->jobs[i].brid);
 		try_ci_set(&job->url, path.ptr);
+		try_buf_reset(&path);
+		try_buf_addf(&path, "%lld:%lld", st->jobs[i].builderid,
+			     st->jobs[i].brid);
+		try_ci_set(&job->handle, path.ptr);
 	}
 	if (res->nr == 1)
 		try_ci_set(&res->url, res->jobs[0].url);
@@ -724,6 +830,77 @@ done:
 	return ret;
 }
 
+static int bb_resume(void **state, const struct try_ci_settings *s,
+		     struct try_ci_result *res)
+{
+	struct bb_state *st = NULL;
+	size_t i;
+
+	*state = NULL;
+	if (bb_state_new(&st, s) < 0)
+		return -1;
+	for (i = 0; i < res->nr; i++) {
+		const char *h = res->jobs[i].handle;
+		struct bb_job *bj;
+		char *end;
+
+		TRY_ARRAY_GROW(st->jobs, st->nr + 1, st->alloc);
+		bj = &st->jobs[st->nr++];
+		memset(bj, 0, sizeof(*bj));
+		if (h) {
+			bj->builderid = strtoll(h, &end, 10);
+			if (*end == ':')
+				bj->brid = strtoll(end + 1, &end, 10);
+		}
+		if (!h || *end || bj->builderid <= 0 || bj->brid <= 0) {
+			try_error_set("buildbot: job '%s' has no build request "
+				      "recorded", res->jobs[i].name);
+			bb_free(st);
+			return -1;
+		}
+	}
+	*state = st;
+	return 0;
+}
+
+static int bb_list_builders(struct try_strlist *out,
+			    const struct try_ci_settings *s)
+{
+	struct bb_state *st = NULL;
+	struct try_buf path = TRY_BUF_INIT;
+	json_t *answer = NULL, *n;
+	size_t i;
+	int ret = -1;
+
+	if (bb_state_new(&st, s) < 0)
+		return -1;
+	try_buf_addf(&path, "forceschedulers/%s", s->scheduler ? s->scheduler
+								: "try");
+	if (bb_call(&answer, st, "GET", path.ptr, NULL, 0) < 0) {
+		if (st->last_status == 404)
+			try_error_set("buildbot: no force scheduler '%s' at %s "
+				      "(try.scheduler)", s->scheduler, st->web);
+		goto done;
+	}
+	json_array_foreach(json_object_get(first(answer, "forceschedulers"),
+					   "builder_names"), i, n) {
+		if (json_is_string(n))
+			try_strlist_add(out, json_string_value(n));
+	}
+	ret = 0;
+done:
+	json_decref(answer);
+	try_buf_release(&path);
+	bb_free(st);
+	return ret;
+}
+
 const struct try_ci_backend try_ci_buildbot = {
-	"buildbot", bb_submit, bb_poll, bb_free,
+	.name = "buildbot",
+	.submit = bb_submit,
+	.poll = bb_poll,
+	.free_state = bb_free,
+	.resume = bb_resume,
+	.list_builders = bb_list_builders,
+	.own_command = 1,
 };

@@ -589,4 +589,5 @@ const struct try_ci_backend try_ci_jenkins = {
 	.submit = jenkins_submit,
 	.poll = jenkins_poll,
 	.free_state = jenkins_free,
+	.own_command = 1,
 };

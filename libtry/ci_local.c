@@ -1,6 +1,7 @@
 #include "libtry/ci_local.h"
 #include "libtry/buf.h"
 #include "libtry/error.h"
+#include "libtry/config.h"
 #include "libtry/repo.h"
 
 #include <dirent.h>
@@ -372,6 +373,133 @@ static int remove_worktree(git_repository *repo, const char *git,
 	return 0;
 }
 
+/*
+ * A try's marker: <common dir>/try/local/<folder name> holds the pid of
+ * the git-try that made the folder and the folder's path, so that the next
+ * try can tell a folder whose owner died (SIGKILL) from a running one.
+ */
+static void marker_path(struct try_buf *out, git_repository *repo,
+			const char *dir)
+{
+	const char *name = strrchr(dir, '/');
+
+	try_buf_addf(out, "%stry/local", git_repository_commondir(repo));
+	if (name)
+		try_buf_adds(out, name);
+}
+
+static void mark(git_repository *repo, const char *dir)
+{
+	struct try_buf path = TRY_BUF_INIT, text = TRY_BUF_INIT;
+	int fd;
+
+	marker_path(&path, repo, "");
+	try_buf_setlen(&path, path.len - 6); /* ".../try" */
+	mkdir(path.ptr, 0777);
+	try_buf_adds(&path, "/local");
+	mkdir(path.ptr, 0777);
+	try_buf_reset(&path);
+	marker_path(&path, repo, dir);
+	try_buf_addf(&text, "%ld %s\n", (long)getpid(), dir);
+	fd = open(path.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd >= 0) {
+		/* best effort: without it only the pruning is lost */
+		ssize_t ignored = write(fd, text.ptr, text.len);
+		(void)ignored;
+		close(fd);
+	}
+	try_buf_release(&path);
+	try_buf_release(&text);
+}
+
+static void unmark(git_repository *repo, const char *dir)
+{
+	struct try_buf path = TRY_BUF_INIT;
+
+	marker_path(&path, repo, dir);
+	unlink(path.ptr);
+	try_buf_release(&path);
+}
+
+/* 1 when `pid` is a running git-try (not a process that reused its pid). */
+static int try_alive(long pid)
+{
+	struct try_buf comm = TRY_BUF_INIT, path = TRY_BUF_INIT;
+	int alive;
+
+	if (pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH))
+		return 0;
+	try_buf_addf(&path, "/proc/%ld/comm", pid);
+	if (try_buf_read_file(&comm, path.ptr, 4096) < 0) {
+		try_error_clear();
+		alive = 1; /* no /proc: the pid check alone */
+	} else {
+		alive = !strncmp(comm.ptr, "git-try", 7) ||
+			!strncmp(comm.ptr, "lt-git-try", 10);
+	}
+	try_buf_release(&comm);
+	try_buf_release(&path);
+	return alive;
+}
+
+/* A marker names a folder we may remove: absolute, ".../git-try-XXXXXX". */
+static int our_folder(const char *dir, const char *marker_name)
+{
+	const char *name = strrchr(dir, '/');
+
+	return dir[0] == '/' && name && !strcmp(name + 1, marker_name) &&
+	       !strncmp(marker_name, "git-try-", 8) && !strstr(dir, "/../") &&
+	       strlen(marker_name) == 14;
+}
+
+int try_ci_local_prune(struct try_strlist *removed, git_repository *repo,
+		       const char *git)
+{
+	struct try_buf admin = TRY_BUF_INIT, path = TRY_BUF_INIT;
+	struct try_buf text = TRY_BUF_INIT;
+	DIR *d;
+	struct dirent *e;
+
+	if (git_repository_is_bare(repo))
+		return 0;
+	try_buf_addf(&admin, "%stry/local", git_repository_commondir(repo));
+	d = opendir(admin.ptr);
+	if (!d)
+		goto done;
+	while ((e = readdir(d))) {
+		char *dir, *end;
+		long pid;
+
+		if (e->d_name[0] == '.')
+			continue;
+		try_buf_reset(&path);
+		try_buf_addf(&path, "%s/%s", admin.ptr, e->d_name);
+		try_buf_reset(&text);
+		if (try_buf_read_file(&text, path.ptr, 8192) < 0)
+			continue;
+		try_buf_rtrim(&text);
+		pid = strtol(text.ptr, &end, 10);
+		if (end == text.ptr || *end != ' ' || try_alive(pid))
+			continue;
+		dir = end + 1;
+		if (!our_folder(dir, e->d_name)) {
+			unlink(path.ptr); /* not ours to remove: forget it */
+			continue;
+		}
+		if (remove_worktree(repo, git ? git : "git", dir, 1) == 0) {
+			try_strlist_add(removed, dir);
+			unlink(path.ptr);
+		}
+	}
+	closedir(d);
+done:
+	try_error_clear();
+	try_buf_release(&admin);
+	try_buf_release(&path);
+	try_buf_release(&text);
+	return 0;
+}
+
 int try_ci_local_run(struct try_ci_result *res, git_repository *repo,
 		     const struct try_ci_request *req,
 		     const struct try_ci_local_options *opts)
@@ -407,6 +535,7 @@ int try_ci_local_run(struct try_ci_result *res, git_repository *repo,
 		try_buf_reset(&dir);
 		try_buf_adds(&dir, real);
 	}
+	mark(repo, dir.ptr);
 
 	{
 		const char *argv[] = { git, "worktree", "add", "--detach",
@@ -504,10 +633,13 @@ done:
 		/* keep the first message: it says what went wrong */
 		struct try_buf saved = TRY_BUF_INIT;
 		try_buf_adds(&saved, try_error_last());
-		if (remove_worktree(repo, git, dir.ptr, registered) < 0)
+		if (remove_worktree(repo, git, dir.ptr, registered) < 0) {
 			ret = -1;
-		else if (ret < 0)
-			try_error_set("%s", saved.ptr);
+		} else {
+			unmark(repo, dir.ptr);
+			if (ret < 0)
+				try_error_set("%s", saved.ptr);
+		}
 		try_buf_release(&saved);
 	}
 	try_buf_release(&dir);

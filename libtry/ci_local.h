@@ -59,4 +59,17 @@ int try_ci_local_run(struct try_ci_result *res, git_repository *repo,
  */
 void try_ci_local_interrupt(void);
 
+/*
+ * Removes what a killed try left behind: each temporary worktree whose
+ * marker (written by try_ci_local_run() in <common dir>/try/local/) names
+ * a git-try that no longer runs is removed with its registration, and its
+ * path added to `removed`.  Folders of running tries, and markers naming
+ * anything but a "git-try-XXXXXX" folder, are left alone.  `git` as in
+ * the options (NULL: "git").  Never fails: what cannot be removed stays
+ * for the next time.  Returns 0.
+ */
+struct try_strlist;
+int try_ci_local_prune(struct try_strlist *removed, git_repository *repo,
+		       const char *git);
+
 #endif

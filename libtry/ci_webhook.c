@@ -190,6 +190,38 @@ static int state_from(enum try_ci_state *out, const char *s)
 	return -1;
 }
 
+/* The end of a log: at most this many bytes are kept. */
+#define MAX_LOG (64 * 1024)
+
+/*
+ * A job's "log" (the end of its output; the last MAX_LOG bytes are kept,
+ * made terminal-safe line by line by the caller) and "log_url" (the whole
+ * log, resolved like "url"), when the receiver sends them.
+ */
+static void fill_log(struct try_ci_job *job, json_t *o, const char *base)
+{
+	json_t *log = json_object_get(o, "log");
+	json_t *log_url = json_object_get(o, "log_url");
+	char *abs = NULL;
+
+	if (json_is_string(log) && json_string_length(log)) {
+		size_t len = json_string_length(log);
+		const char *p = json_string_value(log);
+
+		if (len > MAX_LOG) {
+			p += len - MAX_LOG;
+			len = MAX_LOG;
+		}
+		free(job->log);
+		job->log = try_xstrndup(p, len);
+	}
+	if (json_is_string(log_url) &&
+	    !try_http_url_resolve(&abs, base, json_string_value(log_url))) {
+		free(job->log_url);
+		job->log_url = abs;
+	}
+}
+
 /*
  * One job from a status object ({"name", "state", "url", "detail"}); a
  * state we do not know is an error of that job, with the state as detail.
@@ -221,6 +253,7 @@ static void fill_job(struct try_ci_job *job, json_t *o, const char *base)
 		free(job->url);
 		job->url = abs;
 	}
+	fill_log(job, o, base);
 }
 
 static void clear_jobs(struct try_ci_result *res)
@@ -231,6 +264,10 @@ static void clear_jobs(struct try_ci_result *res)
 		free(res->jobs[i].name);
 		free(res->jobs[i].url);
 		free(res->jobs[i].detail);
+		free(res->jobs[i].step);
+		free(res->jobs[i].log);
+		free(res->jobs[i].log_url);
+		free(res->jobs[i].handle);
 	}
 	res->nr = 0;
 }
@@ -417,4 +454,5 @@ const struct try_ci_backend try_ci_webhook = {
 	.submit = webhook_submit,
 	.poll = webhook_poll,
 	.free_state = webhook_free,
+	.own_command = 1,
 };

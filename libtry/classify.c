@@ -96,13 +96,16 @@ int try_classifier_new(struct try_classifier **out, git_repository *repo,
 	*out = NULL;
 	c->repo = repo;
 	for (i = 0; i < cfg->config_globs.nr; i++) {
-		const char *g = cfg->config_globs.items[i];
-		/* ":(glob)" magic is what these globs mean anyway */
-		if (!strncmp(g, ":(glob)", 7))
-			g += 7;
-		while (*g == '/')
-			g++;
+		char *g = NULL;
+
+		/* never a value that silently matches nothing */
+		if (try_pathspec_normalize(&g, "lanes.config",
+					   cfg->config_globs.items[i]) < 0) {
+			try_classifier_free(c);
+			return -1;
+		}
 		try_strlist_add(&c->globs, g);
+		free(g);
 	}
 
 	c->dark = pcre2_compile((PCRE2_SPTR)cfg->dark_pattern,

@@ -2,6 +2,7 @@
 #include "libtry/buf.h"
 #include "libtry/error.h"
 #include "libtry/gitfast.h"
+#include "libtry/glob.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -159,10 +160,12 @@ int try_config_load_from(struct try_config *out, git_config *cfg,
 	{
 		size_t i;
 		for (i = 0; i < out->config_globs.nr; i++) {
-			if (!*out->config_globs.items[i]) {
-				try_error_set("lanes.config: empty glob");
+			char *norm = NULL;
+
+			if (try_pathspec_normalize(&norm, "lanes.config",
+					out->config_globs.items[i]) < 0)
 				return -1;
-			}
+			free(norm);
 		}
 	}
 
@@ -496,9 +499,15 @@ int try_config_load_fast(struct try_config *out, const char *commondir)
 		     86400))
 		goto done;
 	fast_multi(&out->config_globs, &fv, K_CONFIG);
-	for (i = 0; i < out->config_globs.nr; i++)
-		if (!*out->config_globs.items[i])
+	for (i = 0; i < out->config_globs.nr; i++) {
+		char *norm = NULL;
+
+		/* the full loader says why */
+		if (try_pathspec_normalize(&norm, "lanes.config",
+					   out->config_globs.items[i]) < 0)
 			goto done;
+		free(norm);
+	}
 	if (fast_string(&out->dark_pattern, &fv, K_DARK,
 			TRY_DEFAULT_DARK_PATTERN) ||
 	    fast_bool(&out->strict_dark, &fv, K_STRICT_DARK) ||

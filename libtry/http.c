@@ -187,6 +187,143 @@ static int on_debug(CURL *curl, curl_infotype type, char *data, size_t size,
 	return 0;
 }
 
+/* Replaces every `secret` (`len` bytes) in `b` by "***". */
+static void mask_secret(struct try_buf *b, const char *secret, size_t len)
+{
+	struct try_buf out = TRY_BUF_INIT;
+	const char *p = b->ptr, *end = b->ptr + b->len, *hit;
+
+	if (len < TRY_HTTP_MASK_MIN || len > b->len)
+		return;
+	if (!memmem(p, b->len, secret, len))
+		return;
+	while ((hit = memmem(p, (size_t)(end - p), secret, len))) {
+		try_buf_add(&out, p, (size_t)(hit - p));
+		try_buf_adds(&out, "***");
+		p = hit + len;
+	}
+	try_buf_add(&out, p, (size_t)(end - p));
+	try_buf_release(b);
+	*b = out;
+}
+
+/* The user info of a URL in `b` ("user:pass" before "@host") becomes "***". */
+static void mask_userinfo(struct try_buf *b)
+{
+	struct try_buf out = TRY_BUF_INIT;
+	const char *p = b->ptr, *end = b->ptr + b->len, *s;
+	int changed = 0;
+
+	while ((s = memmem(p, (size_t)(end - p), "://", 3))) {
+		const char *q = s + 3, *at = NULL;
+
+		for (; q < end && !strchr("/?# \t\r\n\"'<>\\", *q); q++)
+			if (*q == '@')
+				at = q;
+		try_buf_add(&out, p, (size_t)(s + 3 - p));
+		if (at && at > s + 3) {
+			try_buf_adds(&out, "***");
+			p = at;
+			changed = 1;
+		} else {
+			p = s + 3;
+		}
+	}
+	if (!changed) {
+		try_buf_release(&out);
+		return;
+	}
+	try_buf_add(&out, p, (size_t)(end - p));
+	try_buf_release(b);
+	*b = out;
+}
+
+static void mask_base64(struct try_buf *b, const char *s, size_t len)
+{
+	unsigned char *enc;
+	int n;
+
+	if (len < TRY_HTTP_MASK_MIN || len > 4096)
+		return;
+	enc = try_xmalloc(4 * ((len + 2) / 3) + 1);
+	n = EVP_EncodeBlock(enc, (const unsigned char *)s, (int)len);
+	mask_secret(b, (const char *)enc, (size_t)n);
+	free(enc);
+}
+
+void try_http_mask(struct try_buf *text, const struct try_http_request *req)
+{
+	const struct try_http_header *h;
+	struct try_buf pair = TRY_BUF_INIT;
+
+	if (req->user && req->password) {
+		try_buf_addf(&pair, "%s:%s", req->user, req->password);
+		mask_base64(text, pair.ptr, pair.len);
+		mask_secret(text, pair.ptr, pair.len);
+	}
+	if (req->password) {
+		mask_base64(text, req->password, strlen(req->password));
+		mask_secret(text, req->password, strlen(req->password));
+	}
+	for (h = req->headers; h && h->name; h++) {
+		const char *v = h->value, *sp;
+
+		if (!v || !(!strcasecmp(h->name, "authorization") ||
+			    !strcasecmp(h->name, "cookie") ||
+			    strcasestr(h->name, "token")))
+			continue;
+		mask_secret(text, v, strlen(v));
+		/* "Bearer xyz": also xyz alone; a cookie's values alone */
+		if (!strcasecmp(h->name, "cookie")) {
+			const char *p = v;
+			while (p && *p) {
+				const char *eq = strchr(p, '=');
+				const char *semi = strchr(p, ';');
+				if (!eq)
+					break;
+				if (!semi)
+					semi = p + strlen(p);
+				if (eq < semi)
+					mask_secret(text, eq + 1,
+						    (size_t)(semi - eq - 1));
+				p = *semi ? semi + 1 : semi;
+				while (*p == ' ')
+					p++;
+			}
+		} else if ((sp = strchr(v, ' '))) {
+			mask_secret(text, sp + 1, strlen(sp + 1));
+		}
+	}
+	mask_userinfo(text);
+	try_buf_release(&pair);
+}
+
+/*
+ * The same for response headers (a reason phrase may echo them), line by
+ * line, except Set-Cookie: a session the server hands out is kept intact.
+ */
+static void mask_headers(struct try_buf *headers,
+			 const struct try_http_request *req)
+{
+	struct try_buf out = TRY_BUF_INIT, line = TRY_BUF_INIT;
+	const char *p = headers->ptr, *end = headers->ptr + headers->len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl + 1 - p) : (size_t)(end - p);
+
+		try_buf_reset(&line);
+		try_buf_add(&line, p, len);
+		if (strncasecmp(line.ptr, "set-cookie:", 11))
+			try_http_mask(&line, req);
+		try_buf_add(&out, line.ptr, line.len);
+		p += len;
+	}
+	try_buf_release(&line);
+	try_buf_release(headers);
+	*headers = out;
+}
+
 char *try_http_url_display(const char *url)
 {
 	CURLU *u = curl_url();
@@ -859,6 +996,10 @@ int try_http_perform(struct try_http_response *out,
 		response_reset(out);
 		t.too_big = t.truncated = 0;
 		rc = attempt(out, req, url, headers, &t, errbuf, &sent);
+		/* the one place server text enters: no credential of ours
+		 * comes back out of it */
+		try_http_mask(&out->body, req);
+		mask_headers(&out->headers, req);
 		if (rc == CURLE_OK) {
 			out->location = try_http_header(out, "Location");
 			if (out->status < 500) {

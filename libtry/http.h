@@ -121,6 +121,19 @@ char *try_http_error_text(const struct try_http_response *res);
 int try_http_error_status(const char *what, const struct try_http_response *res);
 
 /*
+ * Masks in `text` (server text: an answer's body) every credential `req`
+ * sends, as "***": its password or token and "user:password", plain and in
+ * base64 (a basic-auth value), the values of its Authorization, Cookie and
+ * *Token* headers (and the part after "Bearer "), and the user info of
+ * any "scheme://user:pass@" URL.  try_http_perform() does this to every
+ * answer's body, so everything taken from a server is masked.  Secrets
+ * shorter than TRY_HTTP_MASK_MIN bytes are not masked (they would mask
+ * ordinary text).
+ */
+#define TRY_HTTP_MASK_MIN 4
+void try_http_mask(struct try_buf *text, const struct try_http_request *req);
+
+/*
  * `url` without user name, password, query and fragment, for messages;
  * caller frees.  Text that does not parse as a URL comes back unchanged.
  */

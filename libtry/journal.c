@@ -52,10 +52,11 @@ static int make_parents(const char *path)
 int try_journal_open(struct try_journal *j, const char *path)
 {
 	j->fd = -1;
+	j->torn = 0;
 	j->path = try_xstrdup(path);
 	if (make_parents(path) < 0)
 		return -1;
-	j->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+	j->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
 	if (j->fd < 0) {
 		try_error_set("cannot open journal '%s': %s", path,
 			      strerror(errno));
@@ -76,7 +77,7 @@ int try_journal_append(struct try_journal *j, const char *line, size_t len)
 	struct try_buf b = TRY_BUF_INIT;
 	struct stat st;
 	ssize_t n;
-	int ret = -1;
+	int ret = -1, ended = 0;
 
 	if (memchr(line, '\n', len)) {
 		try_error_set("journal line holds a newline");
@@ -87,6 +88,29 @@ int try_journal_append(struct try_journal *j, const char *line, size_t len)
 			      strerror(errno));
 		return -1;
 	}
+	/*
+	 * A writer killed mid-write leaves a fragment without a newline.
+	 * End it first (in the same write), or this line would be glued
+	 * onto it and lost to every reader with it.
+	 */
+	if (st.st_size > 0) {
+		char last;
+		ssize_t got;
+
+		do {
+			got = pread(j->fd, &last, 1, st.st_size - 1);
+		} while (got < 0 && errno == EINTR);
+		if (got != 1) {
+			try_error_set("cannot read journal '%s': %s", j->path,
+				      got < 0 ? strerror(errno) : "short read");
+			goto done;
+		}
+		if (last != '\n') {
+			try_buf_addch(&b, '\n');
+			j->torn++;
+			ended = 1;
+		}
+	}
 	try_buf_add(&b, line, len);
 	try_buf_addch(&b, '\n');
 	do {
@@ -96,6 +120,8 @@ int try_journal_append(struct try_journal *j, const char *line, size_t len)
 		ret = 0;
 		goto done;
 	}
+	if (ended)
+		j->torn--; /* cut back below: the fragment stays torn */
 	if (n < 0)
 		try_error_set("cannot write journal '%s': %s", j->path,
 			      strerror(errno));
@@ -125,6 +151,7 @@ int try_journal_close(struct try_journal *j)
 		close(j->fd);
 	}
 	j->fd = -1;
+	j->torn = 0;
 	free(j->path);
 	j->path = NULL;
 	return ret;

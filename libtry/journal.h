@@ -16,7 +16,9 @@
  * O_APPEND, a writer holds an exclusive flock() on it while it writes, each
  * line goes out in a single write(), and the file is fsync()ed before the
  * lock is dropped.  Readers take no lock; they ignore a last line that has
- * no newline yet.
+ * no newline yet.  A line torn by a killed writer is ended by the next
+ * writer before it appends (try_journal_append()), so it never swallows
+ * the event after it.
  */
 
 #define TRY_JOURNAL_DEFAULT "lanes/events.jsonl"
@@ -28,12 +30,17 @@
 int try_journal_path(char **out, git_repository *repo,
 		     const struct try_config *cfg);
 
-/* An open, locked journal. */
+/*
+ * An open, locked journal.  `torn` counts the torn fragments this writer
+ * found and ended (see try_journal_append()): a caller that reports it
+ * tells once, the fragment is a line of its own afterwards.
+ */
 struct try_journal {
 	int fd;
 	char *path;
+	unsigned torn;
 };
-#define TRY_JOURNAL_INIT { -1, NULL }
+#define TRY_JOURNAL_INIT { -1, NULL, 0 }
 
 /*
  * Opens the journal at `path` for appending (creating it and its folder
@@ -45,7 +52,11 @@ int try_journal_open(struct try_journal *j, const char *path);
 
 /*
  * Appends one line of `len` bytes; `line` must not hold a newline, one is
- * added.  The line goes out in one write().  -1 with a message when the
+ * added.  When the journal does not end in a newline (a writer was killed
+ * mid-write, the power failed), the fragment is ended first, in the same
+ * write(), and `j->torn` goes up by one: readers then skip the fragment as
+ * one bad line and every complete event stays readable.  The line goes
+ * out in one write().  -1 with a message when the
  * write fails or is short (the file is then cut back to where it was, so
  * that no torn line stays).
  */

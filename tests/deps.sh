@@ -29,6 +29,13 @@ need_cmd buildbot-worker buildbot-worker
 need_cmd curl curl
 need_cmd man man-db
 [ -f /usr/lib/git-core/git-http-backend ] || missing="$missing git"
+# `make fuzz` only (tests/deps.sh fuzz): clang and its libFuzzer runtime
+if [ "$1" = fuzz ]; then
+	need_cmd clang clang
+	echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' |
+		clang -fsanitize=fuzzer -x c -o /dev/null - 2>/dev/null ||
+		missing="$missing libclang-rt-14-dev"
+fi
 [ -z "$missing" ] && exit 0
 
 echo "deps: installing missing Debian packages:$missing"

@@ -104,6 +104,51 @@ report_info try-patch-size "patch $(wc -c <"$WORK/try.patch") bytes, git diff --
 	"ours_bytes=$(wc -c <"$WORK/try.patch")" \
 	"git_bytes=$(wc -c <"$WORK/git.patch")"
 
+# --- git try list with 1,000 records (issue 12: under 20 ms) --------------
+# A small repository whose <gitdir>/try/ holds 1,000 records of two jobs
+# each, a failed one with a 30-line log; against `git rev-parse HEAD` (a
+# git program reading the same repository) and /bin/true in the same run.
+LIST="$WORK/try-list"
+rm -rf "$LIST"
+git init -q "$LIST" &&
+git -C "$LIST" commit -q --allow-empty -m base &&
+mkdir -p "$LIST/.git/try" || die "cannot make $LIST"
+"$PYTHON" - "$LIST/.git/try" <<-'PYEOF' || die "cannot write the records"
+import json, os, sys
+d = sys.argv[1]
+log = "".join("line %d of the log\n" % i for i in range(30))
+for i in range(1000):
+    ident = "try-%d-%012x" % (1700000000 + i, i)
+    rec = {"version": 1, "id": ident, "time": 1700000000 + i,
+           "end": 1700000060 + i, "base": "%040x" % i, "branch": "main",
+           "backend": "buildbot", "patch_id": "%040x" % (i + 1),
+           "patch_bytes": 1000, "files": 3, "reason": "try %d" % i,
+           "command": None, "again_of": None, "result": "failed",
+           "url": None,
+           "jobs": [{"name": "try", "state": "passed",
+                     "url": "http://ci/#/builders/1/builds/%d" % i,
+                     "detail": None, "step": None, "log": None,
+                     "log_url": None, "handle": "1:%d" % i},
+                    {"name": "try-asan", "state": "failed",
+                     "url": "http://ci/#/builders/2/builds/%d" % i,
+                     "detail": "step 'test' failed", "step": "test",
+                     "log": log, "log_url": "http://ci/api/v2/logs/%d/raw" % i,
+                     "handle": "2:%d" % i}]}
+    with open(os.path.join(d, ident + ".json"), "w") as f:
+        json.dump(rec, f, separators=(",", ":"))
+PYEOF
+n=$(cd "$LIST" && "$TRY_BIN" list | wc -l)
+[ "$n" = 1000 ] || die "git try list shows $n records, not 1000"
+ours=$(bench_time try-list "$BENCH_RUNS" \
+	"cd '$LIST' && '$TRY_BIN' list >/dev/null") || die "git try list failed"
+theirs=$(bench_time try-list-git "$BENCH_RUNS" \
+	"cd '$LIST' && git rev-parse HEAD >/dev/null") || die "git failed"
+truetime=$(bench_time try-list-true "$BENCH_RUNS" "/bin/true") ||
+	die "/bin/true failed"
+report_ratio try-list "git try list" "$ours" "git rev-parse" "$theirs" 10
+report_info try-list-abs "git try list, 1,000 records: $(fmt_time "$ours") (budget 20 ms: $(verdict "$ours" 0.020)); /bin/true $(fmt_time "$truetime")" \
+	"ours=$ours" "true=$truetime"
+
 # --- Buildbot: submission and wait -----------------------------------------
 [ "${BENCH_TRY_BB:-1}" = 0 ] && exit $status
 command -v buildbot >/dev/null 2>&1 &&

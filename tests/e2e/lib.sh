@@ -40,14 +40,36 @@ cd "$TRASH" || exit 1
 _tests=0 _failed=0
 say() { printf '%s\n' "$*"; }
 
+LF='
+'
+
+# _chain_lint <shell code>: succeeds when the code is one unbroken && chain
+# (git's t/test-lib.sh trick).  "(exit 117) && <code>" then skips every
+# command and leaves status 117.  A line that does not end in && starts a new
+# list: it runs and overwrites the status.  A here-doc whose end marker is
+# missing swallows the "echo" behind it, so nothing is printed.  The body's
+# own output is discarded; only fd 3 reaches the check.  Set
+# TEST_CHAIN_LINT=0 to skip the check.
+_chain_lint() {
+	[ "${TEST_CHAIN_LINT:-1}" = 0 ] && return 0
+	[ "$( (eval "(exit 117) && $1${LF}${LF}echo OK-\$? >&3") \
+		3>&1 >/dev/null 2>&1 </dev/null)" = OK-117 ]
+}
+
 # test_expect_success <title> <shell code>
+# The code runs in a subshell; its status is the status of its last command,
+# so a test body must be one && chain: a body that is not is reported as a
+# failure ("broken &&-chain") even when its last command succeeds.
 test_expect_success() {
 	_tests=$((_tests + 1))
-	if (set -e; eval "$2") >"$TRASH/.out" 2>&1; then
+	local lint=ok
+	_chain_lint "$2" || lint=
+	if (eval "$2") >"$TRASH/.out" 2>&1 </dev/null && [ -n "$lint" ]; then
 		say "ok $_tests - $1"
 	else
 		_failed=$((_failed + 1))
 		say "not ok $_tests - $1"
+		[ -n "$lint" ] || say "#	broken &&-chain or run-away here-doc"
 		sed 's/^/#	/' "$TRASH/.out" | tail -n 40
 	fi
 }

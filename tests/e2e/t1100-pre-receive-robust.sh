@@ -182,7 +182,7 @@ test_expect_success 'the deadline: stdin left open, exit 128 on trunk.timeout' '
 	start=$(date +%s) &&
 	{ (cd "$SERVER" && try-pre-receive <"$TRASH/fifo") 2>hook.err; rc=$?; } &&
 	end=$(date +%s) &&
-	{ kill $sleeper; wait $sleeper; } 2>/dev/null;
+	{ kill $sleeper; wait $sleeper; :; } 2>/dev/null &&
 	git -C "$SERVER" config --unset trunk.timeout &&
 	echo "hook exited $rc after $((end - start)) s" &&
 	test $rc = 128 &&

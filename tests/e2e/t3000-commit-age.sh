@@ -198,7 +198,7 @@ test_expect_success 'the dirty-since time survives stash and pop' '
 test_expect_success 'a clean spell inside a stash does not reset the clock' '
 	repo stashed &&
 	echo work >>a && touch -d "$(at 7300)" a &&
-	git commit-age --check || : &&
+	{ git commit-age --check || :; } &&
 	git stash -q &&
 	git commit-age --check &&
 	grep "^stashed " .git/try/dirty-since &&
@@ -343,7 +343,7 @@ test_expect_success '--prompt may reuse a fresh clean scan; --check never does' 
 	repo promptcache &&
 	git commit-age --check &&
 	echo x >>a && touch -d "$(at 11000)" a &&
-	git commit-age --prompt >"$A/out" || : &&
+	{ git commit-age --prompt >"$A/out" || :; } &&
 	test_must_be_empty "$A/out" &&
 	test_exit_code 1 git commit-age --check &&
 	test_exit_code 1 git commit-age --prompt >"$A/out" &&

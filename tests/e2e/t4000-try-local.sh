@@ -144,8 +144,8 @@ test_expect_success '--json prints one object; the command output goes to stderr
 	echo two >a &&
 	git try --json --command "echo to-stdout" >"$O/out" 2>"$O/err" &&
 	test_grep "to-stdout" "$O/err" &&
-	test "$(wc -l <out)" = 1 &&
-	/usr/bin/python3 - "$O/out" "$BASE" <<-\EOF
+	test "$(wc -l <"$O/out")" = 1 &&
+	/usr/bin/python3 - "$O/out" "$BASE" <<-\EOF &&
 	import json, sys
 	r = json.load(open(sys.argv[1]))
 	assert r["result"] == "passed", r
@@ -153,7 +153,8 @@ test_expect_success '--json prints one object; the command output goes to stderr
 	assert r["backend"] == "local", r
 	assert r["base"] == sys.argv[2], r
 	assert r["branch"] == "main", r
-	assert r["files"] == 1, r
+	# a (changed) and local.t (the unpushed commit)
+	assert r["files"] == 2, r
 	assert r["jobs"] == [{"name": "local", "state": "passed",
 	                      "url": None, "detail": None}], r
 	EOF
@@ -194,9 +195,11 @@ test_expect_success 'a patch that does not apply exits 2' '
 test_expect_success 'Ctrl-C stops the command and removes the worktree' '
 	echo two >a &&
 	snapshot "$O/before" &&
-	rm -f "$TRASH/started"
-	git-try --command "echo \$\$ >\"$TRASH/started\"; exec sleep 30" \
-		>"$O/out" 2>"$O/err" &
+	rm -f "$TRASH/started" &&
+	{
+		git-try --command "echo \$\$ >\"$TRASH/started\"; exec sleep 30" \
+			>"$O/out" 2>"$O/err" &
+	} &&
 	pid=$! &&
 	for i in $(seq 100); do
 		test -s "$TRASH/started" && break
@@ -213,11 +216,11 @@ test_expect_success 'Ctrl-C stops the command and removes the worktree' '
 '
 
 test_expect_success 'Ctrl-C during the checkout cleans up too' '
-	echo two >a
-	git-try --command true >"$O/out" 2>"$O/err" &
+	echo two >a &&
+	{ git-try --command true >"$O/out" 2>"$O/err" & } &&
 	pid=$! &&
 	kill -INT $pid &&
-	wait $pid; rc=$? &&
+	{ wait $pid; rc=$?; } &&
 	test $rc = 130 -o $rc = 0 &&
 	no_worktrees_left &&
 	git checkout -q a
@@ -225,9 +228,11 @@ test_expect_success 'Ctrl-C during the checkout cleans up too' '
 
 test_expect_success 'a command that ignores SIGINT is killed after the grace period' '
 	echo two >a &&
-	rm -f "$TRASH/started"
-	git-try --command "trap \"\" INT; echo \$\$ >\"$TRASH/started\"; for i in \$(seq 300); do sleep 0.1; done" \
-		>"$O/out" 2>"$O/err" &
+	rm -f "$TRASH/started" &&
+	{
+		git-try --command "trap \"\" INT; echo \$\$ >\"$TRASH/started\"; for i in \$(seq 300); do sleep 0.1; done" \
+			>"$O/out" 2>"$O/err" &
+	} &&
 	pid=$! &&
 	for i in $(seq 100); do
 		test -s "$TRASH/started" && break

@@ -100,9 +100,8 @@ test_expect_success 'a failing change exits 1 and names the step' '
 test_expect_success 'a patch the builder cannot apply exits 2, not 1' '
 	printf "[apply]\n\twhitespace = error\n" >"$BB_DIR/worker-home/.gitconfig" &&
 	printf "trailing white space   \n" >>plain.txt &&
-	test_exit_code 2 git try >"$O/out" 2>"$O/err"
-	rc=$?
-	rm -f "$BB_DIR/worker-home/.gitconfig"
+	{ test_exit_code 2 git try >"$O/out" 2>"$O/err"; rc=$?; } &&
+	rm -f "$BB_DIR/worker-home/.gitconfig" &&
 	test $rc = 0 &&
 	test_grep "^try: patch did not apply (step .git. failed: git apply failed: error: 1 line adds whitespace errors.)  ${BB_URL}#/builders/" "$O/out" &&
 	test_grep "^try-asan: patch did not apply" "$O/out" &&
@@ -205,8 +204,8 @@ test_expect_success '--no-wait prints the URLs and leaves the build running' '
 '
 
 test_expect_success 'Ctrl-C while waiting prints the URL; the build goes on' '
-	echo "sleep 3" >>check.sh
-	git-try >"$O/out" 2>"$O/err" &
+	echo "sleep 3" >>check.sh &&
+	{ git-try >"$O/out" 2>"$O/err" & } &&
 	pid=$! &&
 	for i in $(seq 100); do
 		grep -q "running" "$O/err" && break
@@ -222,7 +221,11 @@ test_expect_success 'Ctrl-C while waiting prints the URL; the build goes on' '
 '
 
 test_expect_success 'on a terminal: one status line updated in place, in colour' '
-	command -v script >/dev/null || { echo "no script(1)"; return 0; }
+	if ! command -v script >/dev/null
+	then
+		echo "no script(1)" &&
+		return 0
+	fi &&
 	echo "sleep 1" >>check.sh &&
 	script -qfec "git try" /dev/null >"$O/tty" </dev/null &&
 	# the line is rewritten: carriage return, erase to the end of line
@@ -254,7 +257,7 @@ test_expect_success 'a builder the scheduler does not have is a clear error' '
 	test_exit_code 128 git try >"$O/out" 2>"$O/err" &&
 	git config --unset try.builders &&
 	test "$(requests_count)" = "$before" &&
-	test_grep "builder .try-mac. (try.builders) is not one of scheduler .try.: try, try-asan" "$O/err" &&
+	test_grep "builder .try-mac. (-b or try.builders) is not one of scheduler .try.: try, try-asan" "$O/err" &&
 	git checkout -q plain.txt
 '
 
@@ -271,8 +274,8 @@ test_expect_success 'the CI server down: 128 within the timeout, a clear message
 '
 
 test_expect_success 'losing the server while waiting: 128 and the URL' '
-	echo "sleep 5" >>check.sh
-	git-try >"$O/out" 2>"$O/err" &
+	echo "sleep 5" >>check.sh &&
+	{ git-try >"$O/out" 2>"$O/err" & } &&
 	pid=$! &&
 	for i in $(seq 100); do
 		grep -q "running" "$O/err" && break

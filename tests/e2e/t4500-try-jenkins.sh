@@ -116,8 +116,10 @@ test_expect_success 'credentials from a git credential helper; a password gets a
 	git config --global credential.helper \
 		"!f() { cat >\"$TRASH/helper.in\"; echo username=robot; echo password=\$(cat \"$TRASH/keyring\"); }; f" &&
 	rc=0 &&
-	(unset TRY_TOKEN; export GIT_TRACE="$TRASH/trace";
-	 try_with try.url=http://127.0.0.1:$Q/ -- >out 2>err) || rc=$? &&
+	{
+		(unset TRY_TOKEN; export GIT_TRACE="$TRASH/trace";
+		 try_with try.url=http://127.0.0.1:$Q/ -- >out 2>err) || rc=$?
+	} &&
 	git config --global --unset credential.helper &&
 	test $rc = 0 &&
 	echo "try: passed  http://127.0.0.1:$Q/job/try/1/console" >expect &&

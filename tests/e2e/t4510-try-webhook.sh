@@ -73,7 +73,14 @@ test_expect_success 'a failing change exits 1' '
 	test_exit_code 1 git try >out 2>err &&
 	id=$(last_id ci) &&
 	echo "build: failed (make check failed)  http://127.0.0.1:$P/builds/$id/build" >expect &&
-	test_cmp expect out &&
+	head -n 1 out >first &&
+	test_cmp expect first &&
+	test_grep "^--- build: http://127.0.0.1:$P/builds/$id/build/log$" out &&
+	test_grep "^    make check failed$" out &&
+	curl -sS "http://127.0.0.1:$P/builds/$id/build/log" >log &&
+	test_grep "^make check failed$" log &&
+	test_exit_code 1 git try --json >json 2>err &&
+	python3 -c "import json,sys; j=json.load(open(sys.argv[1]))[\"jobs\"][0]; assert \"make check failed\" in j[\"log\"] and j[\"log_url\"].endswith(\"/build/log\"), j" json &&
 	git rm -q --cached fail.t && rm fail.t
 '
 
@@ -87,7 +94,9 @@ test_expect_success 'a patch that does not apply exits 2, with the reason' '
 		>out 2>err &&
 	id=$(last_id elsewhere) &&
 	echo "build: patch did not apply (error: patch failed: a:1)  http://127.0.0.1:$Q/builds/$id/build" >expect &&
-	test_cmp expect out
+	head -n 1 out >first &&
+	test_cmp expect first &&
+	test_grep "^    error: a: patch does not apply$" out
 '
 
 test_expect_success 'several jobs: each one reported, the worst decides' '
@@ -201,7 +210,7 @@ test_expect_success 'one Ctrl-C to `git try` (git passes it on too) stops waitin
 		kill -INT -$pid
 		wait $pid
 		echo $? >"$TRASH/int.rc"
-	)
+	) &&
 	git config try.url "http://127.0.0.1:$P/try" &&
 	test "$(cat "$TRASH/int.rc")" = 130 &&
 	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"result\"] == \"interrupted\", d" \

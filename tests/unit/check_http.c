@@ -387,6 +387,68 @@ START_TEST(test_4xx_not_retried)
 }
 END_TEST
 
+/* Issue 14 item 10: no credential we sent comes back out of server text. */
+START_TEST(test_server_text_masked)
+{
+	struct server s;
+	struct try_http_response res = TRY_HTTP_RESPONSE_INIT;
+	struct try_http_request req = { .method = "POST", .body = "{}",
+					.body_len = 2, .what = "webhook",
+					.user = "alice", .password = "s3cret-pw",
+					.backoff_ms = 10 };
+	char url[256];
+
+	server_start(&s, "fake-webhook-ci.py", ci_args);
+	snprintf(url, sizeof(url), "%s/try", s.url);
+	req.url = url;
+	/* base64("alice:s3cret-pw") */
+	server_faults(&s, "POST /try 400:bad auth: Basic "
+		      "YWxpY2U6czNjcmV0LXB3 for http://alice:s3cret-pw@ci/x "
+		      "pw s3cret-pw");
+	ck_assert_int_eq(try_http_perform(&res, &req), 0);
+	ck_assert_int_eq(try_http_error_status("webhook", &res), -1);
+	ck_assert_str_eq(try_error_last(), "webhook: HTTP 400: bad auth: "
+			 "Basic *** for http://***@ci/x pw ***");
+	try_http_response_release(&res);
+	server_stop(&s);
+}
+END_TEST
+
+START_TEST(test_mask_table)
+{
+	static const struct try_http_header hs[] = {
+		{ "Authorization", "Bearer tok-12345" },
+		{ "Cookie", "a=sess-777; b=other-888" },
+		{ NULL, NULL },
+	};
+	static const struct {
+		const char *in, *want;
+	} t[] = {
+		{ "nothing here", "nothing here" },
+		{ "Bearer tok-12345!", "***!" },
+		{ "token tok-12345", "token ***" },
+		{ "sess-777 other-888", "*** ***" },
+		{ "see https://u:p@h/a and ftp://x@y", "see https://***@h/a "
+		  "and ftp://***@y" },
+		{ "http://host/a@b", "http://host/a@b" },
+		{ "pw=p4ssw0rd b64=dTpwNHNzdzByZA==", "pw=*** b64=***" },
+		{ "cGFzcw== is short", "cGFzcw== is short" },
+	};
+	struct try_http_request req = { .user = "u", .password = "p4ssw0rd",
+					.headers = hs };
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(*t); i++) {
+		struct try_buf b = TRY_BUF_INIT;
+
+		try_buf_adds(&b, t[i].in);
+		try_http_mask(&b, &req);
+		ck_assert_str_eq(b.ptr, t[i].want);
+		try_buf_release(&b);
+	}
+}
+END_TEST
+
 START_TEST(test_5xx_retried_then_fails)
 {
 	struct server s;
@@ -1490,12 +1552,14 @@ Suite *http_suite(void)
 	tcase_add_test(t, test_error_text);
 	tcase_add_test(t, test_error_text_long);
 	tcase_add_test(t, test_urls);
+	tcase_add_test(t, test_mask_table);
 	tcase_add_test(t, test_refuses_other_schemes);
 	suite_add_tcase(s, t);
 
 	tcase_add_checked_fixture(net, setup, teardown);
 	tcase_set_timeout(net, 30);
 	tcase_add_test(net, test_4xx_not_retried);
+	tcase_add_test(net, test_server_text_masked);
 	tcase_add_test(net, test_5xx_retried_then_fails);
 	tcase_add_test(net, test_5xx_then_answer);
 	tcase_add_test(net, test_slow_answer_times_out);

@@ -152,6 +152,44 @@ START_TEST(test_tail_edges)
 }
 END_TEST
 
+/* issue 14, item 9: a fragment left by a killed writer */
+START_TEST(test_append_ends_a_torn_line)
+{
+	struct try_journal j = TRY_JOURNAL_INIT;
+	const char *lines[] = { "{\"id\":\"next\"}", NULL };
+	struct try_buf b = TRY_BUF_INIT;
+	char path[128];
+	FILE *f;
+
+	make_dir();
+	path_in(path, sizeof(path), "events.jsonl");
+	f = fopen(path, "w");
+	fputs("{\"id\":\"one\"}\n{\"id\":\"torn\",\"time\":\"2024", f);
+	fclose(f);
+
+	ck_assert_int_eq(try_journal_open(&j, path), 0);
+	ck_assert_int_eq(try_journal_append(&j, "{\"id\":\"two\"}", 12), 0);
+	ck_assert_uint_eq(j.torn, 1);
+	/* told once: the fragment is a line of its own now */
+	ck_assert_int_eq(try_journal_append(&j, "{\"id\":\"3\"}", 10), 0);
+	ck_assert_uint_eq(j.torn, 1);
+	ck_assert_int_eq(try_journal_close(&j), 0);
+	append(path, lines);
+
+	ck_assert_int_eq(try_journal_tail(path, 0, collect, &b), 0);
+	ck_assert_str_eq(b.ptr, "{\"id\":\"one\"}|"
+				"{\"id\":\"torn\",\"time\":\"2024|"
+				"{\"id\":\"two\"}|{\"id\":\"3\"}|"
+				"{\"id\":\"next\"}|");
+	try_buf_reset(&b);
+	/* the last event is complete: the tail shows it */
+	ck_assert_int_eq(try_journal_tail(path, 1, collect, &b), 0);
+	ck_assert_str_eq(b.ptr, "{\"id\":\"next\"}|");
+	try_buf_release(&b);
+	remove_dir();
+}
+END_TEST
+
 START_TEST(test_append_refuses_newlines)
 {
 	struct try_journal j = TRY_JOURNAL_INIT;
@@ -461,6 +499,7 @@ Suite *journal_suite(void)
 	tcase_add_test(tc, test_append_and_tail);
 	tcase_add_test(tc, test_tail_edges);
 	tcase_add_test(tc, test_append_refuses_newlines);
+	tcase_add_test(tc, test_append_ends_a_torn_line);
 	tcase_add_test(tc, test_concurrent_writers);
 	tcase_add_test(tc, test_journal_path);
 	tcase_add_test(tc, test_event_json_and_spool);

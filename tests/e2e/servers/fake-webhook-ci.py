@@ -7,15 +7,18 @@ describes the protocol (any receiver in front of a CI answers the same way):
                        signature is 401, a malformed document 400.  Answers
                        202 {"status_url", "url", "jobs"}; the same id
                        again answers 200 with the same document (dedupe).
-  GET  /status/<id>    {"state", "url", "detail", "jobs": [...]}
+  GET  /status/<id>    {"state", "url", "detail", "jobs": [...]}; a job
+                       that did not pass also has "log" (the last 30
+                       lines of its output) and "log_url"
   GET  /builds/<id>    a page
+  GET  /builds/<id>/<job>/log  the job's whole output, text
 
 Each job of a try (--jobs, default one called "build") is queued for
 --queue seconds, then runs --duration seconds.  With --script the program
 runs instead (environment: BASE, BRANCH, PATCH = the decoded patch file,
 TRY_ID, WORKSPACE, JOB); exit status 0 is passed, 1 failed, 2 not_applied,
 anything else error, and the last line of its output is the detail of a
-job that did not pass.  --result forces every job's state; --job-result
+job that did not pass, its last 30 lines the log.  --result forces every job's state; --job-result
 NAME=STATE one job's.  What each try sent is kept under --state/<id>.json
 and --state/<id>.patch.
 """
@@ -80,7 +83,7 @@ class WebhookCI(trylib.Server):
 
     def run_job(self, t, name):
         args = self.args
-        state, detail = "passed", None
+        state, detail, output = "passed", None, None
         if args.script:
             ws = tempfile.mkdtemp(prefix="fake-ci-ws.")
             patch = os.path.join(ws, "patch.diff")
@@ -94,6 +97,7 @@ class WebhookCI(trylib.Server):
             lines = p.stdout.decode("utf-8", "replace").strip().splitlines()
             if state != "passed" and lines:
                 detail = lines[-1]
+                output = lines
             subprocess.call(["rm", "-rf", ws])
         else:
             time.sleep(args.duration)
@@ -104,7 +108,8 @@ class WebhookCI(trylib.Server):
             if n == name:
                 state = s
         with self.lock:
-            t.jobs[name] = {"state": state, "detail": detail}
+            t.jobs[name] = {"state": state, "detail": detail,
+                            "output": output}
 
 
 def overall(states):
@@ -137,6 +142,11 @@ class WebhookHandler(trylib.Handler):
         m = re.match(r"^/status/([^/]+)$", path)
         if m and method == "GET":
             return self.status(m.group(1))
+        m = re.match(r"^/builds/([^/]+)/([^/]+)/log$", path)
+        if m and method == "GET" and m.group(1) in self.server.tries:
+            out = self.server.tries[m.group(1)].jobs.get(m.group(2), {})
+            return self.send(200, "\n".join(out.get("output") or []) + "\n",
+                             "text/plain;charset=utf-8")
         m = re.match(r"^/builds/([^/]+)(?:/([^/]+))?$", path)
         if m and method == "GET" and m.group(1) in self.server.tries:
             return self.send(200, "<html><title>try %s</title></html>"
@@ -206,6 +216,11 @@ class WebhookHandler(trylib.Handler):
             jobs = [{"name": n, "state": t.jobs[n]["state"],
                      "url": "%s/%s" % (base, n),
                      "detail": t.jobs[n]["detail"]} for n in t.order]
+            for j in jobs:
+                out = t.jobs[j["name"]].get("output")
+                if out:
+                    j["log"] = "\n".join(out[-30:]) + "\n"
+                    j["log_url"] = "%s/log" % j["url"]
         obj = {"state": overall([j["state"] for j in jobs]), "url": base}
         if not srv.args.no_jobs:
             obj["jobs"] = jobs
