@@ -169,6 +169,8 @@ int main(int argc, char **argv)
 	policy.holds = &holds;
 	policy.fix = try_events_push_option("lanes.fix");
 	policy.pusher = pusher;
+	policy.platform_internal = getenv("GITEA_IS_INTERNAL") &&
+				   !strcmp(getenv("GITEA_IS_INTERNAL"), "true");
 
 	for (i = 0; i < nr; i++) {
 		struct try_ref_result r = TRY_REF_RESULT_INIT;

@@ -472,6 +472,11 @@ int try_policy_check(struct try_ref_result *out, struct try_policy *p,
 	case TRY_REF_OTHER:
 		break;
 	}
+	if (p->platform_internal && !strncmp(u->ref, "refs/pull/", 10)) {
+		out->kind = TRY_REF_ALLOWED;
+		out->note = "the platform's own pull request ref";
+		return 0;
+	}
 	/* removing an old branch only brings the server closer to one trunk */
 	if (try_oid_is_zero(&u->new) && !strncmp(u->ref, "refs/heads/", 11)) {
 		out->kind = TRY_REF_ALLOWED;

@@ -111,6 +111,12 @@ struct try_policy {
 	 * see).
 	 */
 	const char *pusher;
+	/*
+	 * The hosting platform itself pushes (Gitea/Forgejo's
+	 * $GITEA_IS_INTERNAL): its updates under refs/pull/ are its own
+	 * bookkeeping, not a branch, and are accepted.
+	 */
+	int platform_internal;
 };
 
 /* Which rule set applies to `ref`. */
