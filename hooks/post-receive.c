@@ -200,7 +200,8 @@ int main(int argc, char **argv)
 				goto event_fail;
 			}
 			/* a fix says which hold it passed */
-			h = fix ? try_holds_blocking(&holds, ev.lane) : NULL;
+			h = fix && ev.lane != TRY_LANE_NONE ?
+			    try_holds_blocking(&holds, ev.lane) : NULL;
 			if (h) {
 				ev.passed_lane = try_hold_scope_key(h->scope);
 				git_oid_cpy(&ev.passed_hold, &h->id);

@@ -161,7 +161,7 @@ int main(int argc, char **argv)
 		try_report_ref(&out, "pre-push: ", "pre-push: ", u, &r);
 		if (r.rejected)
 			rc = 1;
-		else if (r.kind == TRY_REF_TRUNK)
+		else if (r.kind == TRY_REF_TRUNK && r.lane != TRY_LANE_NONE)
 			tell_holds(&out, repo, argv[1], r.lane, &holds,
 				   &holds_state);
 		try_ref_result_release(&r);

@@ -20,8 +20,8 @@ struct try_classifier {
 	pcre2_match_context *match_ctx;
 };
 
-static const char *const lane_names[] = { "DARK", "CONFIG", "CODE" };
-static const char *const lane_keys[] = { "dark", "config", "code" };
+static const char *const lane_names[] = { "DARK", "CONFIG", "CODE", "NONE" };
+static const char *const lane_keys[] = { "dark", "config", "code", "none" };
 
 const char *try_lane_name(enum try_lane lane)
 {
@@ -37,7 +37,7 @@ int try_lane_parse(enum try_lane *out, const char *s)
 {
 	int i;
 
-	for (i = 0; i < TRY_LANE_COUNT; i++) {
+	for (i = 0; i <= TRY_LANE_NONE; i++) {
 		if (!strcasecmp(s, lane_keys[i])) {
 			*out = (enum try_lane)i;
 			return 0;
@@ -81,6 +81,9 @@ void try_commit_lane_reason(struct try_buf *out,
 			try_buf_addf(out, "changes code under '%s'", cl->path);
 		else
 			try_buf_addf(out, "changes code path '%s'", cl->path);
+		break;
+	case TRY_LANE_NONE:
+		try_buf_adds(out, "nothing new");
 		break;
 	}
 }
@@ -592,9 +595,11 @@ enum try_lane try_lane_tally_lane(const struct try_lane_tally *t,
 		*reason = "only config changes";
 		return TRY_LANE_CONFIG;
 	}
-	if (!t->total)
-		*reason = "no new commits";
-	else if (t->dark_changes)
+	if (!t->total) {
+		*reason = "nothing new";
+		return TRY_LANE_NONE;
+	}
+	if (t->dark_changes)
 		*reason = "only dark commits";
 	else
 		*reason = "no changes";

@@ -377,7 +377,7 @@ static void check_holds(struct try_ref_result *r, struct try_policy *p)
 	struct try_buf b = TRY_BUF_INIT;
 	const struct try_hold *h;
 
-	if (r->rejected || !p->holds)
+	if (r->rejected || !p->holds || r->lane == TRY_LANE_NONE)
 		return;
 	h = try_holds_blocking(p->holds, r->lane);
 	if (!h)

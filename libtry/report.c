@@ -110,6 +110,11 @@ void try_report_ref_help(struct try_buf *out, const char *prefix,
 			     r->note ? r->note : "trunk.allow");
 		return;
 	}
+	if (r->lane == TRY_LANE_NONE) {
+		try_buf_addf(out, "%s%s: accepted, nothing new\n", prefix,
+			     u->ref);
+		return;
+	}
 	try_buf_addf(out, "%s%s: accepted, lane %s (%s), %zu commit%s\n",
 		     prefix, u->ref, try_lane_name(r->lane), r->lane_reason,
 		     r->total, r->total == 1 ? "" : "s");

@@ -202,4 +202,15 @@ test_expect_success 'hold events are spooled for webhooks in journal order' '
 	git -C "$SERVER" config --unset lanes.webhook
 '
 
+test_expect_success 'an empty range is lane none, not dark' '
+	server_repo empty.git &&
+	git -C work push -q "$TRASH/empty.git" main~1:refs/tags/v1 2>/dev/null &&
+	git -C work push "$TRASH/empty.git" main~1:refs/heads/main >out 2>&1 &&
+	strip_remote out >actual &&
+	test_grep "^try: refs/heads/main: accepted, nothing new$" actual &&
+	python3 -c "import json; e = json.loads(open(\"$TRASH/empty.git/lanes/events.jsonl\").read().splitlines()[-1]); assert e[\"lane\"] == \"none\" and e[\"reason\"] == \"nothing new\" and e[\"count\"] == 0, e" &&
+	(cd work && git lanes HEAD..HEAD --json >../none.json) &&
+	grep "\"lane\": \"none\"" none.json
+'
+
 test_done

@@ -230,7 +230,7 @@ static const struct {
 	enum try_lane lane;
 	const char *reason;
 } tally_cases[] = {
-	{ "", TRY_LANE_DARK, "no new commits" },
+	{ "", TRY_LANE_NONE, "nothing new" },
 	{ "d", TRY_LANE_DARK, "only dark commits" },
 	{ "e", TRY_LANE_DARK, "no changes" },
 	{ "dde", TRY_LANE_DARK, "only dark commits" },
