@@ -14,7 +14,9 @@
 #include "libtry/events.h"
 #include "libtry/hold.h"
 #include "libtry/http.h"
+#include "libtry/identity.h"
 #include "libtry/journal.h"
+#include "libtry/lanespolicy.h"
 #include "libtry/next.h"
 #include "libtry/repo.h"
 #include "libtry/policy.h"
@@ -34,6 +36,7 @@
 
 static const char usage_text[] =
 	"usage: git lanes [--json] [--timeout=<seconds>] [<revision range>...]\n"
+	"   or: git lanes policy\n"
 	"   or: git lanes log [-n <n>] [--json] [--type <push|deploy|rollback|...>]\n"
 	"                     [--lane <lane>] [--env <name>] [--since <YYYY-MM-DD>]\n"
 	"   or: git lanes hold <code|config|dark|all> -m <reason> [--force]\n"
@@ -53,6 +56,9 @@ static const char usage_text[] =
 	"\n"
 	"    --json    one JSON object: {\"lane\",\"reason\",\"commits\":[{\"id\",\n"
 	"              \"lane\",\"reason\",\"subject\",\"author\"}]}\n"
+	"    policy    every lane setting in effect and where it comes from:\n"
+	"              git config, the .lanes file of the trunk, or default\n"
+	"              (exit 1 when .lanes is refused)\n"
 	"    --timeout=<seconds>  give up (exit 128) when classifying takes\n"
 	"              longer, as the server hook does at trunk.timeout\n"
 	"\n"
@@ -297,6 +303,52 @@ static int parse_scope(enum try_hold_scope *out, const char *arg)
 	return 0;
 }
 
+/*
+ * In the bare repository `git lanes hold/release` moves the ref itself, so
+ * it records the event post-receive would have recorded, and delivers it.
+ */
+static int record_hold(git_repository *repo, const struct try_config *cfg,
+		       enum try_hold_scope scope, const git_oid *old,
+		       const git_oid *new, const char *who)
+{
+	struct try_buf line = TRY_BUF_INIT;
+	int64_t deadline = try_now_ms() + (int64_t)cfg->webhook_timeout * 1000;
+	size_t k;
+	int ret = -1;
+
+	if (try_hold_event(&line, repo, scope, old, new, who) < 0 ||
+	    try_events_record(repo, cfg, &line, 1, NULL, NULL) < 0)
+		goto done;
+	for (k = 0; k < cfg->webhooks.nr; k++) {
+		struct try_delivery d = TRY_DELIVERY_INIT;
+		if (try_webhook_flush(&d, repo, cfg, cfg->webhooks.items[k],
+				      deadline) == 0 && d.error && d.waiting)
+			fprintf(stderr, "git-lanes: warning: %s; the event "
+				"waits in the spool ('git lanes flush')\n",
+				d.error);
+		try_delivery_release(&d);
+	}
+	ret = 0;
+done:
+	try_buf_release(&line);
+	return ret;
+}
+
+/* The hold refs/lanes/holds/<scope> names now, or zero. */
+static void hold_ref_id(git_oid *out, git_repository *repo,
+			enum try_hold_scope scope)
+{
+	struct try_buf name = TRY_BUF_INIT;
+
+	memset(out, 0, sizeof(*out));
+	try_buf_addf(&name, "%s%s", TRY_HOLD_REFS, try_hold_scope_key(scope));
+	if (git_reference_name_to_id(out, repo, name.ptr) < 0) {
+		memset(out, 0, sizeof(*out));
+		git_error_clear();
+	}
+	try_buf_release(&name);
+}
+
 /* git lanes hold <lane> -m <reason> [--force] */
 static int cmd_hold(int argc, char **argv)
 {
@@ -309,7 +361,7 @@ static int cmd_hold(int argc, char **argv)
 	const struct try_hold *old = NULL;
 	enum try_hold_scope scope;
 	char *who = NULL;
-	git_oid id;
+	git_oid id, old_id;
 	int force = 0, i, rc = 128, bare;
 	size_t k;
 
@@ -369,12 +421,33 @@ static int cmd_hold(int argc, char **argv)
 			goto done;
 		}
 	}
-	try_hold_who(&who, repo);
+	/*
+	 * The bare repository is the server: the hold is the local user's.
+	 * A clone names itself; the server's post-receive replaces that
+	 * claim with the authenticated pusher (try_hold_vouch()).
+	 */
+	if (bare)
+		try_identity_pusher(&who, &cfg);
+	else
+		try_hold_who(&who, repo);
+	hold_ref_id(&old_id, repo, scope);
 	if (try_hold_commit(&id, repo, scope, reason, who,
 			    (int64_t)time(NULL)) < 0)
 		goto fail;
 	switch (try_hold_set(repo, cfg.remote, scope, &id, force)) {
 	case 0:
+		if (bare && record_hold(repo, &cfg, scope, &old_id, &id,
+					who) < 0)
+			goto fail;
+		/* show the hold as the server recorded it */
+		if (!bare && try_holds_fetch(repo, cfg.remote) == 0) {
+			try_buf_reset(&prefix);
+			try_buf_addf(&prefix, "%s%s/%s", TRY_HOLD_REMOTE_REFS,
+				     cfg.remote, try_hold_scope_key(scope));
+			if (git_reference_name_to_id(&id, repo,
+						     prefix.ptr) < 0)
+				git_error_clear();
+		}
 		break;
 	case TRY_HOLD_EREJECTED:
 		fprintf(stderr, "git-lanes: %s\n", try_error_last());
@@ -421,6 +494,8 @@ static int cmd_release(int argc, char **argv)
 	git_repository *repo = NULL;
 	struct try_config cfg = TRY_CONFIG_INIT;
 	enum try_hold_scope scope;
+	git_oid old_id, zero;
+	char *who = NULL;
 	int rc = 128;
 
 	if (argc != 2 || argv[1][0] == '-')
@@ -429,8 +504,16 @@ static int cmd_release(int argc, char **argv)
 		return 129;
 	if (sub_open(&repo, &cfg) < 0)
 		goto fail;
+	hold_ref_id(&old_id, repo, scope);
+	memset(&zero, 0, sizeof(zero));
 	switch (try_hold_set(repo, cfg.remote, scope, NULL, 0)) {
 	case 0:
+		if (git_repository_is_bare(repo)) {
+			try_identity_pusher(&who, &cfg);
+			if (record_hold(repo, &cfg, scope, &old_id, &zero,
+					who) < 0)
+				goto fail;
+		}
 		if (git_repository_is_bare(repo))
 			printf("%s: released\n", try_hold_scope_key(scope));
 		else
@@ -449,6 +532,7 @@ static int cmd_release(int argc, char **argv)
 fail:
 	rc = sub_fail();
 done:
+	free(who);
 	try_config_release(&cfg);
 	git_repository_free(repo);
 	return rc;
@@ -637,6 +721,30 @@ static void print_deploy_event(json_t *ev, const char *type)
 	try_buf_release(&b);
 }
 
+/* The rest of the line of a hold or release event; 0 for other kinds. */
+static int print_hold_event(struct try_buf *b, json_t *ev)
+{
+	const char *type = jget(ev, "type"), *r = jget(ev, "reason");
+	const char *by = jget(ev, "held_by");
+	int hold = !strcmp(type, "hold");
+
+	if (!hold && strcmp(type, "release"))
+		return 0;
+	try_buf_addf(b, " %s %s: ", hold ? "held" : "released",
+		     jget(ev, "lane"));
+	try_report_add_safe(b, r, strcspn(r, "\n"), 100);
+	if (!hold && *by) {
+		try_buf_adds(b, " (held by ");
+		try_report_add_safe(b, by, strlen(by), 60);
+		try_buf_adds(b, " since ");
+		try_report_add_safe(b, jget(ev, "since"),
+				    strlen(jget(ev, "since")), 30);
+		try_buf_addch(b, ')');
+	}
+	try_buf_addch(b, '\n');
+	return 1;
+}
+
 static void print_event(json_t *ev)
 {
 	struct try_buf b = TRY_BUF_INIT;
@@ -658,6 +766,11 @@ static void print_event(json_t *ev)
 		try_buf_add(&b, time + 11, 8);
 		try_buf_adds(&b, " UTC");
 	} else {
+	if (print_hold_event(&b, ev)) {
+		fwrite(b.ptr, 1, b.len, stdout);
+		try_buf_release(&b);
+		return;
+	}
 		try_report_add_safe(&b, time, strlen(time), 40);
 	}
 	try_buf_addch(&b, ' ');
@@ -680,6 +793,15 @@ static void print_event(json_t *ev)
 	try_buf_addf(&b, ", %.7s..%.7s", jget(ev, "old"), jget(ev, "new"));
 	if (json_is_true(json_object_get(ev, "fix")))
 		try_buf_adds(&b, ", fix");
+	if (json_is_object(json_object_get(ev, "hold"))) {
+		json_t *h = json_object_get(ev, "hold");
+		const char *by = jget(h, "held_by");
+
+		try_buf_addf(&b, " passing the hold on %s (held by ",
+			     jget(h, "lane"));
+		try_report_add_safe(&b, by, strlen(by), 60);
+		try_buf_addch(&b, ')');
+	}
 	try_buf_addch(&b, '\n');
 	for (i = 0; i < json_array_size(commits) && shown < 10; i++, shown++) {
 		json_t *c = json_array_get(commits, i);
@@ -1374,7 +1496,7 @@ static int cmd_deployed(int argc, char **argv)
 
 	if (v.bare) {
 		/* no hook runs here: the referee's rules, then the CAS */
-		try_events_pusher(&pusher);
+		try_identity_pusher(&pusher, &cfg);
 		if (try_classifier_new(&classifier, repo, &cfg) < 0 ||
 		    try_holds_load(&holds, repo, TRY_HOLD_REFS) < 0)
 			goto fail;
@@ -1627,6 +1749,8 @@ done:
 	return rc;
 }
 
+static int cmd_policy(int argc, char **argv);
+
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -1636,6 +1760,7 @@ static const struct {
 	{ "status", cmd_status },
 	{ "log", cmd_log },
 	{ "flush", cmd_flush },
+	{ "policy", cmd_policy },
 	{ "deployed", cmd_deployed },
 	{ "next", cmd_next },
 	{ "queue", cmd_queue },
@@ -1666,6 +1791,60 @@ static int run_subcommand(int argc, char **argv)
 		return rc;
 	}
 	return -1;
+}
+
+/* The team's .lanes on top of git config, as the server will see it. */
+static int lanes_policy(struct try_config *cfg, git_repository *repo)
+{
+	char *warning = NULL;
+
+	if (try_lanespolicy_load_client(cfg, repo, &warning) < 0)
+		return -1;
+	if (warning)
+		fprintf(stderr, "git-lanes: warning: %s\n", warning);
+	free(warning);
+	return 0;
+}
+
+/* git lanes policy: every effective value and where it came from */
+static int cmd_policy(int argc, char **argv)
+{
+	git_repository *repo = NULL;
+	struct try_config cfg = TRY_CONFIG_INIT;
+	struct try_lanespolicy p = TRY_LANESPOLICY_INIT;
+	struct try_buf b = TRY_BUF_INIT;
+	int rc = 128;
+
+	if (argc > 1)
+		return usage_error("unknown option", argv[1]);
+	if (sub_open(&repo, &cfg) < 0)
+		goto fail;
+	if (git_repository_is_bare(repo)) {
+		git_oid tip;
+		int found = git_reference_name_to_id(&tip, repo,
+						     cfg.trunk_ref) == 0;
+		git_error_clear();
+		if (try_lanespolicy_apply(&p, &cfg, repo, found ? &tip : NULL,
+					  cfg.trunk_ref) < 0)
+			goto fail;
+	} else if (try_lanespolicy_apply_client(&p, &cfg, repo) < 0) {
+		goto fail;
+	}
+	if (p.error)
+		fprintf(stderr, "git-lanes: warning: %s ignored: %s; the "
+			"policy of git config holds\n", p.source, p.error);
+	try_lanespolicy_show(&b, &p, &cfg);
+	fwrite(b.ptr, 1, b.len, stdout);
+	rc = p.error ? 1 : 0;
+	goto done;
+fail:
+	rc = sub_fail();
+done:
+	try_buf_release(&b);
+	try_lanespolicy_release(&p);
+	try_config_release(&cfg);
+	git_repository_free(repo);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -1720,6 +1899,7 @@ int main(int argc, char **argv)
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 	if (try_repo_open(&repo, NULL, 0) < 0 ||
 	    try_config_load(&cfg, repo) < 0 ||
+	    lanes_policy(&cfg, repo) < 0 ||
 	    try_classifier_new(&classifier, repo, &cfg) < 0)
 		goto fail;
 	if (try_walk_new(&walk, repo, json ? TRY_WALK_AUTHOR : 0) < 0)

@@ -11,6 +11,7 @@
 #include "libtry/config.h"
 #include "libtry/error.h"
 #include "libtry/hooks.h"
+#include "libtry/lanespolicy.h"
 #include "libtry/repo.h"
 #include "libtry/report.h"
 
@@ -91,6 +92,7 @@ static char comment_char(git_repository *repo)
 
 int main(int argc, char **argv)
 {
+	char *warning = NULL; /* a refused .lanes */
 	git_repository *repo = NULL;
 	struct try_config cfg = TRY_CONFIG_INIT;
 	struct try_classifier *classifier = NULL;
@@ -120,6 +122,7 @@ int main(int argc, char **argv)
 	git_libgit2_init();
 	if (try_repo_open(&repo, NULL, 0) < 0 ||
 	    try_config_load(&cfg, repo) < 0 ||
+	    try_lanespolicy_load_client(&cfg, repo, &warning) < 0 ||
 	    try_classifier_new(&classifier, repo, &cfg) < 0 ||
 	    try_buf_read_file(&msg, argv[1], 64u << 20) < 0)
 		goto fail;
@@ -164,6 +167,9 @@ fail:
 	try_buf_addf(&out, "commit-msg: %s\n", try_error_last());
 	rc = 128;
 done:
+	if (warning)
+		fprintf(stderr, "commit-msg: warning: %s\n", warning);
+	free(warning);
 	fputs(out.ptr, stderr);
 	try_commit_lane_release(&cl);
 	git_tree_free(old);

@@ -1,6 +1,7 @@
 /*
  * try-post-receive: after every accepted trunk update, one lane event per
- * ref goes to the journal (lanes.journal) and to every webhook
+ * ref, and for every hold set or released a hold or release event (the
+ * hold made the server's record first: try_hold_vouch()), goes to the journal (lanes.journal) and to every webhook
  * (lanes.webhook); events a webhook does not take now wait in a spool under
  * the git directory and go out, in order, on the next push or with
  * `git lanes flush`.
@@ -17,7 +18,10 @@
 #include "libtry/deploy.h"
 #include "libtry/error.h"
 #include "libtry/events.h"
+#include "libtry/hold.h"
 #include "libtry/http.h"
+#include "libtry/identity.h"
+#include "libtry/lanespolicy.h"
 #include "libtry/policy.h"
 #include "libtry/queue.h"
 #include "libtry/repo.h"
@@ -56,6 +60,28 @@ static int fail(const char *what)
 {
 	say("error", what);
 	return 128;
+}
+
+/*
+ * A change of refs/lanes/holds/<lane>: a new hold becomes the server's
+ * record (held by the pusher, not by whom the client claims), then its
+ * event.  Nothing is appended for a ref that is not a lane's hold.
+ */
+static int hold_event(struct try_buf *out, git_repository *repo,
+		      const struct try_update *u, const char *pusher)
+{
+	const char *name = u->ref + strlen(TRY_HOLD_REFS);
+	enum try_hold_scope scope;
+	git_oid id;
+
+	if (try_hold_scope_parse(&scope, name) < 0 ||
+	    strcmp(name, try_hold_scope_key(scope)))
+		return 0;
+	git_oid_cpy(&id, &u->new);
+	if (!try_oid_is_zero(&u->new) &&
+	    try_hold_vouch(&id, repo, scope, &u->new, pusher) < 0)
+		return -1;
+	return try_hold_event(out, repo, scope, &u->old, &id, pusher);
 }
 
 static void record_failed(const char *msg, void *payload)
@@ -124,6 +150,7 @@ int main(int argc, char **argv)
 	struct try_classifier *classifier = NULL;
 	struct try_buf input = TRY_BUF_INIT, msg = TRY_BUF_INIT;
 	struct try_update *updates = NULL;
+	struct try_holds holds = TRY_HOLDS_INIT;
 	struct try_buf *lines = NULL;
 	char *pusher = NULL, *repository = NULL;
 	size_t nr = 0, nlines = 0, i, j;
@@ -155,13 +182,39 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	lines = try_xcalloc(nr ? nr : 1, sizeof(*lines));
+	try_identity_pusher(&pusher, &cfg);
+	/* the lanes as pre-receive judged them: .lanes before the push */
 	for (i = 0; i < nr; i++) {
+		char *warning = NULL;
+
+		if (strcmp(updates[i].ref, cfg.trunk_ref))
+			continue;
+		if (try_lanespolicy_load_at(&cfg, repo,
+					    try_oid_is_zero(&updates[i].old) ?
+					    NULL : &updates[i].old,
+					    cfg.trunk_ref, &warning) < 0) {
+			try_buf_addf(&msg, "no lane events recorded: %s",
+				     try_error_last());
+			rc = fail(msg.ptr);
+			goto done;
+		}
+		free(warning); /* pre-receive said it */
+		break;
+	}
+	for (i = 0; i < nr; i++) {
+		if (!strncmp(updates[i].ref, TRY_HOLD_REFS,
+			     strlen(TRY_HOLD_REFS))) {
+			if (hold_event(&lines[nlines], repo, &updates[i],
+				       pusher) < 0)
+				goto event_fail;
+			if (lines[nlines].len)
+				nlines++;
+			continue;
+		}
 		if (!strncmp(updates[i].ref, TRY_DEPLOY_REFS,
 			     strlen(TRY_DEPLOY_REFS))) {
 			if (try_oid_is_zero(&updates[i].new))
 				continue;
-			if (!pusher)
-				try_events_pusher(&pusher);
 			if (deploy_line(&lines[nlines], repo, pusher,
 					&updates[i]) < 0)
 				goto event_fail;
@@ -172,14 +225,15 @@ int main(int argc, char **argv)
 		    try_oid_is_zero(&updates[i].new))
 			continue;
 		if (!classifier) {
-			if (try_classifier_new(&classifier, repo, &cfg) < 0)
+			if (try_classifier_new(&classifier, repo, &cfg) < 0 ||
+			    try_holds_load(&holds, repo, TRY_HOLD_REFS) < 0)
 				goto event_fail;
-			try_events_pusher(&pusher);
 			try_events_repository(&repository, repo);
 			fix = try_events_push_option("lanes.fix");
 		}
 		{
 			struct try_event ev;
+			const struct try_hold *h;
 
 			memset(&ev, 0, sizeof(ev));
 			ev.repository = try_xstrdup(repository);
@@ -188,8 +242,19 @@ int main(int argc, char **argv)
 			if (try_event_stamp(&ev) < 0 ||
 			    try_event_build(&ev, repo, classifier, &updates[i],
 					    updates, nr,
-					    TRY_EVENT_MAX_COMMITS) < 0 ||
-			    try_event_to_json(&lines[nlines], &ev) < 0) {
+					    TRY_EVENT_MAX_COMMITS) < 0) {
+				try_event_release(&ev);
+				goto event_fail;
+			}
+			/* a fix says which hold it passed */
+			h = fix && ev.lane != TRY_LANE_NONE ?
+			    try_holds_blocking(&holds, ev.lane) : NULL;
+			if (h) {
+				ev.passed_lane = try_hold_scope_key(h->scope);
+				git_oid_cpy(&ev.passed_hold, &h->id);
+				ev.passed_by = h->who;
+			}
+			if (try_event_to_json(&lines[nlines], &ev) < 0) {
 				try_event_release(&ev);
 				goto event_fail;
 			}
@@ -198,6 +263,7 @@ int main(int argc, char **argv)
 		}
 		continue;
 event_fail:
+		try_buf_reset(&lines[nlines]);
 		try_buf_reset(&msg);
 		try_buf_addf(&msg, "%s: no lane event recorded: %s",
 			     updates[i].ref, try_error_last());
@@ -209,8 +275,6 @@ event_fail:
 
 		if (try_policy_ref_kind(&cfg, updates[i].ref) != TRY_REF_QUEUE)
 			continue;
-		if (!pusher)
-			try_events_pusher(&pusher);
 		if (try_queue_check(&up, repo, &cfg, &updates[i], NULL, 0) < 0 ||
 		    try_queue_events(&lines, &nlines, repo, pusher, &up) < 0) {
 			try_buf_reset(&msg);
@@ -254,6 +318,7 @@ done:
 	try_updates_free(updates, nr);
 	try_buf_release(&input);
 	try_classifier_free(classifier);
+	try_holds_release(&holds);
 	try_config_release(&cfg);
 	git_repository_free(repo);
 	git_libgit2_shutdown();

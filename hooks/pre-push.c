@@ -9,7 +9,9 @@
 #include "libtry/classify.h"
 #include "libtry/config.h"
 #include "libtry/error.h"
+#include "libtry/hold.h"
 #include "libtry/hooks.h"
+#include "libtry/lanespolicy.h"
 #include "libtry/policy.h"
 #include "libtry/repo.h"
 #include "libtry/report.h"
@@ -45,8 +47,56 @@ static void known_prefix(struct try_buf *out, const char *remote,
 		try_buf_adds(out, "refs/remotes/");
 }
 
+#define HOLDS_TIMEOUT_MS 3000
+
+/*
+ * The server's holds, fetched once per push within HOLDS_TIMEOUT_MS: a
+ * trunk update of a held lane is told what the server will say, before
+ * the network push.  Only told: a fix (-o lanes.fix, which this hook does
+ * not see) may pass, and an unreachable server lets git try.
+ */
+static void tell_holds(struct try_buf *out, git_repository *repo,
+		       const char *remote, enum try_lane lane,
+		       struct try_holds *holds, int *state)
+{
+	struct try_buf prefix = TRY_BUF_INIT;
+	const struct try_hold *h;
+
+	if (*state == 0) {
+		*state = -1;
+		/* a URL has no place to keep holds: only named remotes */
+		if (strpbrk(remote, "/:") ||
+		    try_holds_fetch_within(repo, remote, HOLDS_TIMEOUT_MS)) {
+			try_buf_addf(out, "pre-push: cannot read the holds of "
+				     "'%s' (%s); pushing anyway\n", remote,
+				     strpbrk(remote, "/:") ? "not a named remote" :
+				     try_error_last());
+			return;
+		}
+		try_buf_addf(&prefix, "%s%s/", TRY_HOLD_REMOTE_REFS, remote);
+		if (try_holds_load(holds, repo, prefix.ptr) == 0)
+			*state = 1;
+		try_buf_release(&prefix);
+	}
+	if (*state != 1)
+		return;
+	h = try_holds_blocking(holds, lane);
+	if (!h)
+		return;
+	if (h->scope == TRY_HOLD_ALL)
+		try_buf_adds(out, "pre-push: all lanes are ");
+	else
+		try_buf_addf(out, "pre-push: lane %s is ", try_lane_name(lane));
+	try_hold_describe(out, h);
+	try_buf_adds(out, "\npre-push:   the server will refuse this [held], "
+		     "unless one of lanes.fixers pushes it with -o lanes.fix\n");
+}
+
 int main(int argc, char **argv)
 {
+	int holds_state = 0; /* tell_holds(): 0 not read, 1 read, -1 none */
+	struct try_holds holds = TRY_HOLDS_INIT;
+	char *warning = NULL; /* a refused .lanes */
 	git_repository *repo = NULL;
 	struct try_config cfg = TRY_CONFIG_INIT;
 	struct try_classifier *classifier = NULL;
@@ -76,6 +126,7 @@ int main(int argc, char **argv)
 	git_libgit2_init();
 	if (try_repo_open(&repo, NULL, 0) < 0 ||
 	    try_config_load(&cfg, repo) < 0 ||
+	    try_lanespolicy_load_client(&cfg, repo, &warning) < 0 ||
 	    try_classifier_new(&classifier, repo, &cfg) < 0 ||
 	    try_buf_read_fd(&input, 0, MAX_INPUT) < 0 ||
 	    try_updates_parse_push(&updates, &nr, input.ptr, input.len) < 0)
@@ -114,6 +165,9 @@ int main(int argc, char **argv)
 		try_report_ref(&out, "pre-push: ", "pre-push: ", u, &r);
 		if (r.rejected)
 			rc = 1;
+		else if (r.kind == TRY_REF_TRUNK && r.lane != TRY_LANE_NONE)
+			tell_holds(&out, repo, argv[1], r.lane, &holds,
+				   &holds_state);
 		try_ref_result_release(&r);
 	}
 	goto done;
@@ -121,7 +175,11 @@ fail:
 	try_buf_addf(&out, "pre-push: error: %s\n", try_error_last());
 	rc = 128;
 done:
+	if (warning)
+		fprintf(stderr, "pre-push: warning: %s\n", warning);
+	free(warning);
 	fputs(out.ptr, stderr);
+	try_holds_release(&holds);
 	git_odb_free(odb);
 	try_updates_free(updates, nr);
 	try_buf_release(&input);

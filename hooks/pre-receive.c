@@ -11,6 +11,8 @@
 #include "libtry/error.h"
 #include "libtry/events.h"
 #include "libtry/hold.h"
+#include "libtry/identity.h"
+#include "libtry/lanespolicy.h"
 #include "libtry/policy.h"
 #include "libtry/repo.h"
 #include "libtry/report.h"
@@ -66,11 +68,12 @@ static int fail(const char *what)
 	return 128;
 }
 
-static void report(const struct try_update *u, const struct try_ref_result *r)
+static void report(const struct try_update *u, const struct try_ref_result *r,
+		   const char *help_url)
 {
 	struct try_buf b = TRY_BUF_INIT;
 
-	try_report_ref(&b, "try: ", prefix_reject(), u, r);
+	try_report_ref_help(&b, "try: ", prefix_reject(), u, r, help_url);
 	if (r->fix_passed) {
 		try_buf_addf(&b, "try: %s: passing the hold on %s (lanes.fix): ",
 			     u->ref, try_hold_scope_key(r->hold->scope));
@@ -79,6 +82,32 @@ static void report(const struct try_update *u, const struct try_ref_result *r)
 	}
 	fputs(b.ptr, stderr);
 	try_buf_release(&b);
+}
+
+/*
+ * The team's .lanes from the trunk as it is before the push: a push
+ * cannot change the rules it is judged by.
+ */
+static int lanes_policy(struct try_config *cfg, git_repository *repo)
+{
+	char *warning = NULL;
+	git_oid tip;
+	int found = git_reference_name_to_id(&tip, repo, cfg->trunk_ref) == 0;
+
+	git_error_clear();
+	if (try_lanespolicy_load_at(cfg, repo, found ? &tip : NULL,
+				    cfg->trunk_ref, &warning) < 0)
+		return -1;
+	if (warning) {
+		struct try_buf b = TRY_BUF_INIT;
+		try_buf_adds(&b, "try: warning: ");
+		try_report_add_safe(&b, warning, strlen(warning), 0);
+		try_buf_addch(&b, '\n');
+		fputs(b.ptr, stderr);
+		try_buf_release(&b);
+	}
+	free(warning);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -125,14 +154,15 @@ int main(int argc, char **argv)
 	signal(SIGALRM, on_alarm);
 	alarm((unsigned)cfg.timeout);
 
-	if (try_classifier_new(&classifier, repo, &cfg) < 0 ||
+	if (lanes_policy(&cfg, repo) < 0 ||
+	    try_classifier_new(&classifier, repo, &cfg) < 0 ||
 	    try_buf_read_fd(&input, 0, MAX_INPUT) < 0 ||
 	    try_updates_parse(&updates, &nr, input.ptr, input.len) < 0 ||
 	    try_holds_load(&holds, repo, TRY_HOLD_REFS) < 0) {
 		rc = fail(try_error_last());
 		goto done;
 	}
-	try_events_pusher(&pusher);
+	try_identity_pusher(&pusher, &cfg);
 
 	memset(&policy, 0, sizeof(policy));
 	policy.repo = repo;
@@ -143,6 +173,8 @@ int main(int argc, char **argv)
 	policy.holds = &holds;
 	policy.fix = try_events_push_option("lanes.fix");
 	policy.pusher = pusher;
+	policy.platform_internal = getenv("GITEA_IS_INTERNAL") &&
+				   !strcmp(getenv("GITEA_IS_INTERNAL"), "true");
 
 	for (i = 0; i < nr; i++) {
 		struct try_ref_result r = TRY_REF_RESULT_INIT;
@@ -156,7 +188,7 @@ int main(int argc, char **argv)
 			try_ref_result_release(&r);
 			goto done;
 		}
-		report(&updates[i], &r);
+		report(&updates[i], &r, cfg.help_url);
 		if (r.rejected)
 			rc = 1;
 		try_ref_result_release(&r);

@@ -20,8 +20,8 @@ struct try_classifier {
 	pcre2_match_context *match_ctx;
 };
 
-static const char *const lane_names[] = { "DARK", "CONFIG", "CODE" };
-static const char *const lane_keys[] = { "dark", "config", "code" };
+static const char *const lane_names[] = { "DARK", "CONFIG", "CODE", "NONE" };
+static const char *const lane_keys[] = { "dark", "config", "code", "none" };
 
 const char *try_lane_name(enum try_lane lane)
 {
@@ -37,7 +37,7 @@ int try_lane_parse(enum try_lane *out, const char *s)
 {
 	int i;
 
-	for (i = 0; i < TRY_LANE_COUNT; i++) {
+	for (i = 0; i <= TRY_LANE_NONE; i++) {
 		if (!strcasecmp(s, lane_keys[i])) {
 			*out = (enum try_lane)i;
 			return 0;
@@ -81,6 +81,9 @@ void try_commit_lane_reason(struct try_buf *out,
 			try_buf_addf(out, "changes code under '%s'", cl->path);
 		else
 			try_buf_addf(out, "changes code path '%s'", cl->path);
+		break;
+	case TRY_LANE_NONE:
+		try_buf_adds(out, "nothing new");
 		break;
 	}
 }
@@ -200,22 +203,66 @@ int try_classifier_is_dark(int *out, struct try_classifier *c,
 	return -1;
 }
 
+/*
+ * Edits (insert, delete, replace, swap two neighbours) from `w` (`n`
+ * upper-case letters, n <= 8) to "DARK".
+ */
+static size_t edits_to_dark(const char *w, size_t n)
+{
+	static const char m[] = "DARK";
+	size_t d[9][5], i, j;
+
+	for (i = 0; i <= n; i++)
+		d[i][0] = i;
+	for (j = 0; j <= 4; j++)
+		d[0][j] = j;
+	for (i = 1; i <= n; i++) {
+		for (j = 1; j <= 4; j++) {
+			size_t best = d[i - 1][j - 1] + (w[i - 1] != m[j - 1]);
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && w[i - 1] == m[j - 2] &&
+			    w[i - 2] == m[j - 1] && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	}
+	return d[n][4];
+}
+
 int try_classifier_dark_near_miss(struct try_classifier *c,
 				  struct try_buf *fixed, const char *subject,
 				  size_t len)
 {
-	size_t i = 0;
+	size_t i = 0, w;
 	int dark = 0;
 
 	if (try_classifier_is_dark(&dark, c, subject, len) < 0 || dark)
 		return 0;
 	while (i < len && strchr(" \t[(<{", subject[i]))
 		i++;
+	for (w = 0; i + w < len && isalpha((unsigned char)subject[i + w]); w++)
+		;
+	if (w >= 3 && w <= 6 && strncasecmp(subject + i, "dark", 4) &&
+	    (i + w == len || !isalnum((unsigned char)subject[i + w]))) {
+		/* a typo of the marker, written as markers are: "DRAK" */
+		size_t k;
+		for (k = 0; k < w; k++)
+			if (!isupper((unsigned char)subject[i + k]))
+				return 0;
+		if (edits_to_dark(subject + i, w) > 2)
+			return 0;
+		i += w;
+		goto fix;
+	}
 	if (len - i < 4 || strncasecmp(subject + i, "dark", 4))
 		return 0;
 	i += 4;
 	if (i < len && (isalnum((unsigned char)subject[i]) || subject[i] == '_'))
 		return 0; /* "darker", "darkmode" */
+fix:
 	while (i < len && strchr(" \t])>}:-!", subject[i]))
 		i++;
 	try_buf_adds(fixed, "DARK ");
@@ -286,6 +333,20 @@ static void note_path(struct walk *w, int is_dir, int config)
 }
 
 static int walk_trees(struct walk *w, const git_tree *a, const git_tree *b);
+
+/* 1 when the root entry ".lanes" differs between the trees. */
+static int lanes_file_changed(const git_tree *old, const git_tree *new)
+{
+	const git_tree_entry *a = old ? git_tree_entry_byname(old, ".lanes") :
+			    NULL;
+	const git_tree_entry *b = new ? git_tree_entry_byname(new, ".lanes") :
+			    NULL;
+
+	if (!a || !b)
+		return a != b;
+	return !git_oid_equal(git_tree_entry_id(a), git_tree_entry_id(b)) ||
+	       git_tree_entry_filemode(a) != git_tree_entry_filemode(b);
+}
 
 /* One differing entry pair (either may be NULL), path already in w->path. */
 static int walk_entry(struct walk *w, const git_tree_entry *ea,
@@ -438,6 +499,13 @@ int try_classify_trees(struct try_commit_lane *out, struct try_classifier *c,
 		out->path = w.config_path;
 		w.config_path = NULL;
 	}
+	/* the lane policy itself (lanespolicy.h) never takes a fast lane */
+	if (out->lane != TRY_LANE_CODE && lanes_file_changed(old, new)) {
+		out->lane = TRY_LANE_CODE;
+		out->flags &= ~(unsigned)TRY_COMMIT_EMPTY;
+		free(out->path);
+		out->path = try_xstrdup(".lanes");
+	}
 done:
 	free(w.code_path);
 	free(w.config_path);
@@ -527,9 +595,11 @@ enum try_lane try_lane_tally_lane(const struct try_lane_tally *t,
 		*reason = "only config changes";
 		return TRY_LANE_CONFIG;
 	}
-	if (!t->total)
-		*reason = "no new commits";
-	else if (t->dark_changes)
+	if (!t->total) {
+		*reason = "nothing new";
+		return TRY_LANE_NONE;
+	}
+	if (t->dark_changes)
 		*reason = "only dark commits";
 	else
 		*reason = "no changes";

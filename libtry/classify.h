@@ -16,12 +16,17 @@ enum try_lane {
 	TRY_LANE_DARK = 0,
 	TRY_LANE_CONFIG = 1,
 	TRY_LANE_CODE = 2,
+	/*
+	 * A range with no new commits: nothing to deploy, not a lane.  Never
+	 * the lane of a commit; not counted in TRY_LANE_COUNT.
+	 */
+	TRY_LANE_NONE = 3,
 };
 #define TRY_LANE_COUNT 3
 
-/* "DARK", "CONFIG", "CODE". */
+/* "DARK", "CONFIG", "CODE", "NONE". */
 const char *try_lane_name(enum try_lane lane);
-/* "dark", "config", "code": the form JSON and commands use. */
+/* "dark", "config", "code", "none": the form JSON and commands use. */
 const char *try_lane_key(enum try_lane lane);
 /* Parses a lane name in either case; -1 when it is none. */
 int try_lane_parse(enum try_lane *out, const char *s);
@@ -79,7 +84,10 @@ int try_classifier_is_dark(int *out, struct try_classifier *c,
 /*
  * A near miss of the DARK marker: a subject that does not match
  * lanes.darkPattern but starts, after white space and brackets, with "dark"
- * in any case as a word (`Dark: x`, `[DARK] x`, `dark x`).  Returns 1 and
+ * in any case as a word (`Dark: x`, `[DARK] x`, `dark x`), or with a word
+ * of three to six capitals within two edits (insert, delete, replace, swap
+ * of neighbours) of DARK (`DRAK x`, `DAKR x`, `DAK x`); words that only
+ * start alike (`Darken`, `Darkroom`) are not near misses.  Returns 1 and
  * appends to `fixed` the subject in the exact form ("DARK x"), else 0.
  */
 int try_classifier_dark_near_miss(struct try_classifier *c,

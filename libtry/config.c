@@ -206,6 +206,9 @@ int try_config_load_from(struct try_config *out, git_config *cfg,
 	    try_config_get_string(&out->webhook_secret_file, cfg,
 				  "lanes.webhookSecretFile") < 0 ||
 	    try_config_get_multi(&out->holders, cfg, "lanes.holders") < 0 ||
+	    try_config_get_multi(&out->pusher_env, cfg, "trunk.pusherEnv") < 0 ||
+	    try_config_get_multi(&out->fixers, cfg, "lanes.fixers") < 0 ||
+	    try_config_get_string(&out->help_url, cfg, "trunk.helpUrl") < 0 ||
 	    try_config_get_multi(&out->deployers, cfg, "lanes.deployers") < 0 ||
 	    try_config_get_string(&out->default_env, cfg,
 				  "lanes.defaultEnv") < 0)
@@ -353,6 +356,9 @@ void try_config_release(struct try_config *cfg)
 	free(cfg->webhook_secret_file);
 	free(cfg->user);
 	try_strlist_release(&cfg->holders);
+	try_strlist_release(&cfg->pusher_env);
+	try_strlist_release(&cfg->fixers);
+	free(cfg->help_url);
 	try_strlist_release(&cfg->deployers);
 	free(cfg->default_env);
 	memset(cfg, 0, sizeof(*cfg));
@@ -387,6 +393,9 @@ static const struct {
 	{ "core.bare", FAST_BOOL },
 	{ "lanes.deployers", FAST_MULTI },
 	{ "lanes.defaultenv", FAST_STRING },
+	{ "trunk.pusherenv", FAST_MULTI },
+	{ "lanes.fixers", FAST_MULTI },
+	{ "trunk.helpurl", FAST_STRING },
 };
 #define FAST_NKEYS (sizeof(fast_keys) / sizeof(*fast_keys))
 
@@ -394,7 +403,7 @@ enum fast_key {
 	K_BRANCH, K_ALLOW, K_ALLOW_MERGES, K_TIMEOUT, K_CONFIG, K_DARK,
 	K_STRICT_DARK, K_REMOTE, K_LOCAL_BRANCHES, K_JOURNAL, K_WEBHOOK,
 	K_SECRET, K_WEBHOOK_TIMEOUT, K_HOLDERS, K_CAR_SIZE, K_USER,
-	K_BARE, K_DEPLOYERS, K_DEFAULT_ENV,
+	K_BARE, K_DEPLOYERS, K_DEFAULT_ENV, K_PUSHER_ENV, K_FIXERS, K_HELP_URL,
 };
 
 struct fast_values {
@@ -543,6 +552,10 @@ int try_config_load_fast(struct try_config *out, const char *commondir)
 	if (fast_string(&out->webhook_secret_file, &fv, K_SECRET, NULL))
 		goto done;
 	fast_multi(&out->holders, &fv, K_HOLDERS);
+	fast_multi(&out->pusher_env, &fv, K_PUSHER_ENV);
+	fast_multi(&out->fixers, &fv, K_FIXERS);
+	if (fast_string(&out->help_url, &fv, K_HELP_URL, NULL))
+		goto done;
 	fast_multi(&out->deployers, &fv, K_DEPLOYERS);
 	if (fast_string(&out->default_env, &fv, K_DEFAULT_ENV, "production") ||
 	    !*out->default_env)
@@ -559,24 +572,4 @@ done:
 		try_strlist_release(&fv.v[i]);
 	try_buf_release(&ref);
 	return ret;
-}
-
-int try_config_user_listed(const struct try_strlist *list, const char *user)
-{
-	size_t i, ulen = strlen(user);
-
-	if (!list->nr)
-		return 1;
-	for (i = 0; i < list->nr; i++) {
-		const char *p = list->items[i];
-		while (*p) {
-			size_t n;
-			p += strspn(p, " \t,");
-			n = strcspn(p, " \t,");
-			if (n && n == ulen && !strncmp(p, user, n))
-				return 1;
-			p += n;
-		}
-	}
-	return 0;
 }

@@ -37,6 +37,9 @@ struct try_config {
 	char *webhook_secret_file; /* lanes.webhookSecretFile, or NULL */
 	int webhook_timeout;       /* lanes.webhookTimeout, seconds */
 	struct try_strlist holders; /* lanes.holders: user names */
+	struct try_strlist pusher_env; /* trunk.pusherEnv: variable names */
+	struct try_strlist fixers; /* lanes.fixers: user names */
+	char *help_url;            /* trunk.helpUrl: rule docs, or NULL */
 	int car_size;              /* lanes.carSize: riders per car */
 	char *user;                /* lanes.user: who the server sees, or NULL */
 	struct try_strlist deployers; /* lanes.deployers: user names */
@@ -83,13 +86,6 @@ int try_config_load_from(struct try_config *out, git_config *cfg,
 int try_config_load_fast(struct try_config *out, const char *commondir);
 
 void try_config_release(struct try_config *cfg);
-
-/*
- * 1 when `list` is empty (nobody is singled out) or names `user`; a value
- * may hold several names separated by spaces or commas.  For
- * lanes.holders, lanes.deployers.
- */
-int try_config_user_listed(const struct try_strlist *list, const char *user);
 
 /*
  * Reads one string key; `*out` is NULL when the key is not set.  Returns 0

@@ -1,6 +1,7 @@
 #include "libtry/deploy.h"
 #include "libtry/buf.h"
 #include "libtry/error.h"
+#include "libtry/identity.h"
 #include "libtry/events.h"
 #include "libtry/hold.h"
 #include "libtry/next.h"
@@ -338,7 +339,7 @@ int try_deploys_fetch(git_repository *repo, const char *remote)
 
 int try_deploy_may_deploy(const struct try_config *cfg, const char *user)
 {
-	return try_config_user_listed(&cfg->deployers, user);
+	return try_identity_listed(&cfg->deployers, user, 1);
 }
 
 static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));

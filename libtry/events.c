@@ -3,6 +3,7 @@
 #include "libtry/error.h"
 #include "libtry/fs.h"
 #include "libtry/http.h"
+#include "libtry/identity.h"
 #include "libtry/journal.h"
 #include "libtry/repo.h"
 #include "libtry/walk.h"
@@ -31,30 +32,7 @@ static const char *env(const char *name)
 
 void try_events_pusher(char **out)
 {
-	static const char *const vars[] = { "REMOTE_USER", "GL_USERNAME",
-					    "GITEA_PUSHER_NAME",
-					    "GITHUB_USER_LOGIN", NULL };
-	struct passwd pw, *res = NULL;
-	char buf[4096];
-	size_t i;
-
-	for (i = 0; vars[i]; i++) {
-		if (env(vars[i])) {
-			*out = try_xstrdup(env(vars[i]));
-			return;
-		}
-	}
-	if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &res) == 0 && res &&
-	    res->pw_name && *res->pw_name) {
-		*out = try_xstrdup(res->pw_name);
-		return;
-	}
-	if (env("USER")) {
-		*out = try_xstrdup(env("USER"));
-		return;
-	}
-	snprintf(buf, sizeof(buf), "uid %lu", (unsigned long)geteuid());
-	*out = try_xstrdup(buf);
+	try_identity_pusher(out, NULL);
 }
 
 int try_events_push_option(const char *name)
@@ -309,6 +287,15 @@ int try_event_to_json(struct try_buf *out, const struct try_event *ev)
 		json_array_append_new(commits, c);
 	}
 	json_object_set_new(o, "commits", commits);
+	if (ev->passed_lane) {
+		json_t *h = json_object();
+
+		json_object_set_new(h, "lane", json_string(ev->passed_lane));
+		json_object_set_new(h, "id", joid(&ev->passed_hold));
+		json_object_set_new(h, "held_by",
+				    try_report_json_string(ev->passed_by));
+		json_object_set_new(o, "hold", h);
+	}
 	json_object_set_new(o, "type", json_string("push"));
 	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);

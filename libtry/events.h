@@ -21,10 +21,10 @@
 #define TRY_EVENT_MAX_COMMITS 1000
 
 /*
- * The pushing user as the server knows it: $REMOTE_USER (smart HTTP),
- * $GL_USERNAME (GitLab), $GITEA_PUSHER_NAME (Gitea, Forgejo),
- * $GITHUB_USER_LOGIN (GitHub Enterprise Server), else the OS user.  Never
- * fails; caller frees `*out`.
+ * The pushing user with the default trunk.pusherEnv order: kept for
+ * callers without a configuration at hand; it does not honour
+ * trunk.pusherEnv.  Prefer try_identity_pusher() (identity.h) with the
+ * repository's configuration.  Never fails; caller frees `*out`.
  */
 void try_events_pusher(char **out);
 
@@ -64,6 +64,13 @@ struct try_event {
 	size_t count;       /* new commits in all */
 	struct try_event_commit *commits; /* newest first, at most the max */
 	size_t nr, alloc;
+	/*
+	 * The hold a fix passed (borrowed): with `passed_lane` set, the
+	 * event carries "hold": {"lane", "id", "held_by"} before "type".
+	 */
+	const char *passed_lane;
+	git_oid passed_hold;
+	const char *passed_by;
 };
 
 /* Frees everything the event owns and zeroes it. */

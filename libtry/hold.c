@@ -2,11 +2,15 @@
 #include "libtry/buf.h"
 #include "libtry/config.h"
 #include "libtry/error.h"
-#include "libtry/utf8.h"
 #include "libtry/repo.h"
+#include "libtry/utf8.h"
+#include "libtry/events.h"
+#include "libtry/identity.h"
 #include "libtry/report.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <jansson.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,7 +81,8 @@ static char *trailer(const char *block, size_t len, const char *key)
 static int is_trailer_block(const char *block, size_t len)
 {
 	static const char *const keys[] = { "Lanes-Hold:", "Held-By:",
-					    "Held-Since:", NULL };
+					    "Held-Since:", "Claimed-By:",
+					    NULL };
 	const char *p = block, *end = block + len;
 	int found = 0;
 
@@ -97,6 +102,7 @@ static int is_trailer_block(const char *block, size_t len)
 	}
 	return found;
 }
+
 
 static char *trimmed(const char *s, size_t len)
 {
@@ -241,6 +247,7 @@ const struct try_hold *try_holds_blocking(const struct try_holds *holds,
 	return all;
 }
 
+
 void try_hold_describe(struct try_buf *out, const struct try_hold *hold)
 {
 	const char *r = hold->reason ? hold->reason : "";
@@ -253,8 +260,9 @@ void try_hold_describe(struct try_buf *out, const struct try_hold *hold)
 	try_utf8_add_safe(out, r, strcspn(r, "\n"), 200);
 }
 
-void try_hold_message(struct try_buf *out, enum try_hold_scope scope,
-		      const char *reason, const char *who, int64_t when)
+static void hold_message(struct try_buf *out, enum try_hold_scope scope,
+			 const char *reason, const char *who,
+			 const char *claimed, int64_t when)
 {
 	char *r = trimmed(reason, strlen(reason));
 
@@ -264,7 +272,15 @@ void try_hold_message(struct try_buf *out, enum try_hold_scope scope,
 		     r, try_hold_scope_key(scope), who);
 	try_report_add_time(out, when, 1);
 	try_buf_addch(out, '\n');
+	if (claimed)
+		try_buf_addf(out, "Claimed-By: %s\n", claimed);
 	free(r);
+}
+
+void try_hold_message(struct try_buf *out, enum try_hold_scope scope,
+		      const char *reason, const char *who, int64_t when)
+{
+	hold_message(out, scope, reason, who, NULL, when);
 }
 
 /* A config string, or NULL. */
@@ -314,9 +330,9 @@ void try_hold_who(char **out, git_repository *repo)
 	*out = try_buf_detach(&b);
 }
 
-int try_hold_commit(git_oid *out, git_repository *repo,
-		    enum try_hold_scope scope, const char *reason,
-		    const char *who, int64_t when)
+static int hold_commit(git_oid *out, git_repository *repo,
+		       enum try_hold_scope scope, const char *reason,
+		       const char *who, const char *claimed, int64_t when)
 {
 	struct try_buf msg = TRY_BUF_INIT, name = TRY_BUF_INIT;
 	git_treebuilder *tb = NULL;
@@ -348,7 +364,7 @@ int try_hold_commit(git_oid *out, git_repository *repo,
 		if (error < 0)
 			goto git_fail;
 	}
-	try_hold_message(&msg, scope, reason, who, when);
+	hold_message(&msg, scope, reason, who, claimed, when);
 	if (git_commit_create(out, repo, NULL, sig, sig, NULL, msg.ptr, tree,
 			      0, NULL) < 0)
 		goto git_fail;
@@ -365,10 +381,26 @@ done:
 	return ret;
 }
 
+int try_hold_commit(git_oid *out, git_repository *repo,
+		    enum try_hold_scope scope, const char *reason,
+		    const char *who, int64_t when)
+{
+	return hold_commit(out, repo, scope, reason, who, NULL, when);
+}
+
 int try_hold_may_hold(const struct try_config *cfg, const char *user)
 {
-	return try_config_user_listed(&cfg->holders, user);
+	return try_identity_listed(&cfg->holders, user, 1);
 }
+
+int try_hold_may_fix(const struct try_config *cfg, const char *user)
+{
+	if (cfg->fixers.nr)
+		return try_identity_listed(&cfg->fixers, user, 0);
+	return try_hold_may_hold(cfg, user);
+}
+
+
 
 int try_hold_set(git_repository *repo, const char *remote,
 		 enum try_hold_scope scope, const git_oid *id, int force)
@@ -455,6 +487,12 @@ done:
 
 int try_holds_fetch(git_repository *repo, const char *remote)
 {
+	return try_holds_fetch_within(repo, remote, 0);
+}
+
+int try_holds_fetch_within(git_repository *repo, const char *remote,
+			   int timeout_ms)
+{
 	struct try_buf spec = TRY_BUF_INIT;
 	int ret;
 
@@ -464,11 +502,123 @@ int try_holds_fetch(git_repository *repo, const char *remote)
 		const char *args[] = { "fetch", "--quiet", "--prune",
 				       "--no-tags", "--no-write-fetch-head",
 				       remote, spec.ptr, NULL };
-		ret = try_repo_git(repo, args, NULL) ? -1 : 0;
+		ret = try_repo_git_within(repo, args, NULL, timeout_ms);
 	}
-	if (ret < 0)
+	if (ret == TRY_ETIMEOUT)
+		try_error_set("cannot fetch the holds of '%s' within %d ms",
+			      remote, timeout_ms);
+	else if (ret) {
 		try_error_set("cannot fetch the holds of '%s' (git fetch "
 			      "failed)", remote);
+		ret = -1;
+	}
 	try_buf_release(&spec);
+	return ret;
+}
+
+static int hold_lookup(struct try_hold *out, git_repository *repo,
+		       const git_oid *id)
+{
+	git_commit *c = NULL;
+
+	if (git_commit_lookup(&c, repo, id) < 0) {
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), id);
+		try_error_from_git(hex);
+		return -1;
+	}
+	try_hold_parse(out, c);
+	git_commit_free(c);
+	return 0;
+}
+
+int try_hold_vouch(git_oid *out, git_repository *repo,
+		   enum try_hold_scope scope, const git_oid *id,
+		   const char *pusher)
+{
+	struct try_hold h;
+	struct try_buf name = TRY_BUF_INIT;
+	git_reference *ref = NULL;
+	git_oid nid;
+	int ret = -1, error;
+
+	memset(&h, 0, sizeof(h));
+	git_oid_cpy(out, id);
+	if (hold_lookup(&h, repo, id) < 0)
+		goto done;
+	if (!strcmp(h.who, pusher)) {
+		ret = 0;
+		goto done;
+	}
+	if (hold_commit(&nid, repo, scope, h.reason, pusher, h.who,
+			h.since) < 0)
+		goto done;
+	try_buf_addf(&name, "%s%s", TRY_HOLD_REFS, try_hold_scope_key(scope));
+	error = git_reference_create_matching(&ref, repo, name.ptr, &nid, 1,
+					      id, "lanes: held by the pusher");
+	if (error == GIT_EMODIFIED || error == GIT_ENOTFOUND) {
+		/* changed again since: that change is vouched for itself */
+		git_error_clear();
+		ret = 0;
+		goto done;
+	}
+	if (error < 0) {
+		try_error_from_git(name.ptr);
+		goto done;
+	}
+	git_oid_cpy(out, &nid);
+	ret = 0;
+done:
+	git_reference_free(ref);
+	try_buf_release(&name);
+	try_hold_release(&h);
+	return ret;
+}
+
+int try_hold_event(struct try_buf *out, git_repository *repo,
+		   enum try_hold_scope scope, const git_oid *old,
+		   const git_oid *new, const char *pusher)
+{
+	int release = git_oid_is_zero(new);
+	const git_oid *id = release ? old : new;
+	struct try_hold h;
+	struct try_buf since = TRY_BUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1];
+	json_t *o = NULL;
+	int ret = -1;
+
+	memset(&h, 0, sizeof(h));
+	if (try_event_object(&o, release ? "release" : "hold", repo,
+			     pusher) < 0)
+		goto done;
+	json_object_set_new(o, "lane", json_string(try_hold_scope_key(scope)));
+	if (git_oid_is_zero(id)) {
+		json_object_set_new(o, "hold", json_null());
+	} else {
+		git_oid_tostr(hex, sizeof(hex), id);
+		json_object_set_new(o, "hold", json_string(hex));
+		/* a released hold whose commit is gone still is an event */
+		if (hold_lookup(&h, repo, id) < 0 && !release)
+			goto done;
+		git_error_clear();
+	}
+	json_object_set_new(o, "reason", try_report_json_string(h.reason));
+	json_object_set_new(o, "held_by", try_report_json_string(h.who));
+	if (h.who) {
+		try_report_add_time(&since, h.since, 1);
+		json_object_set_new(o, "since", json_string(since.ptr));
+	} else {
+		json_object_set_new(o, "since", json_null());
+	}
+	if (!release && !git_oid_is_zero(old)) {
+		git_oid_tostr(hex, sizeof(hex), old);
+		json_object_set_new(o, "replaces", json_string(hex));
+	}
+	ret = try_event_object_dump(out, o);
+	o = NULL;
+done:
+	json_decref(o);
+	try_buf_release(&since);
+	try_hold_release(&h);
 	return ret;
 }

@@ -115,6 +115,12 @@ void try_hold_who(char **out, git_repository *repo);
 int try_hold_may_hold(const struct try_config *cfg, const char *user);
 
 /*
+ * 1 when `user` may pass a hold with `git push -o lanes.fix`: listed in
+ * lanes.fixers, or, when that is empty, allowed by try_hold_may_hold().
+ */
+int try_hold_may_fix(const struct try_config *cfg, const char *user);
+
+/*
  * Sets (`id` non-NULL) or deletes (`id` NULL) refs/lanes/holds/<scope>.  In
  * a bare repository the ref is written directly; in a clone the change is
  * pushed to `remote` with `git push` (its output goes to our stderr, so the
@@ -135,5 +141,38 @@ int try_hold_set(git_repository *repo, const char *remote,
  * those released there, with `git fetch`.  -1 with a message on failure.
  */
 int try_holds_fetch(git_repository *repo, const char *remote);
+
+/*
+ * The same, giving up after `timeout_ms` (0: no limit): TRY_ETIMEOUT with
+ * a message when git fetch took longer (it is killed), -1 when it failed.
+ */
+int try_holds_fetch_within(git_repository *repo, const char *remote,
+			   int timeout_ms);
+
+/*
+ * The server's record of a hold that `id` names in refs/lanes/holds/<scope>
+ * (post-receive, after a push set it): when its Held-By is not `pusher`
+ * (the authenticated user, identity.h), a copy of the hold with Held-By
+ * `pusher` and the client's claim kept as `Claimed-By:` is written and the
+ * ref is moved to it, only if it still points at `id`.  `*out` is the hold
+ * the ref now names (`id` when nothing changed).  -1 with a message when
+ * the hold cannot be read or written.
+ */
+int try_hold_vouch(git_oid *out, git_repository *repo,
+		   enum try_hold_scope scope, const git_oid *id,
+		   const char *pusher);
+
+/*
+ * Appends the event (events.h, one line of JSON, no newline) of a change
+ * of refs/lanes/holds/<scope> from `old` to `new` by `pusher`: type "hold"
+ * when `new` is a hold (with "replaces": `old` when it replaced one),
+ * "release" when `new` is zero; keys lane, hold (the hold commit set or
+ * released), reason, held_by and since as the hold commit says.  Used by
+ * post-receive and by `git lanes hold/release` in the bare repository.
+ * -1 with a message when the new hold cannot be read.
+ */
+int try_hold_event(struct try_buf *out, git_repository *repo,
+		   enum try_hold_scope scope, const git_oid *old,
+		   const git_oid *new, const char *pusher);
 
 #endif

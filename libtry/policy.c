@@ -190,11 +190,22 @@ enum try_ref_kind try_policy_ref_kind(const struct try_config *cfg,
 	return TRY_REF_OTHER;
 }
 
-static void reject(struct try_ref_result *r, char *reason, char *hint)
+/* `rule`: the stable id of the rule (docs/trust.md), static. */
+static void reject_rule(struct try_ref_result *r, const char *rule,
+			char *reason, char *hint)
 {
 	r->rejected = 1;
 	r->reason = reason;
 	r->hint = hint;
+	r->rule = rule;
+}
+
+/* A rejection without a rule id: give every new rule one instead. */
+static void reject(struct try_ref_result *r, char *reason, char *hint)
+	__attribute__((unused));
+static void reject(struct try_ref_result *r, char *reason, char *hint)
+{
+	reject_rule(r, NULL, reason, hint);
 }
 
 static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
@@ -258,13 +269,13 @@ static int check_trunk(struct try_ref_result *r, struct try_policy *p,
 	int ret = -1;
 
 	if (try_oid_is_zero(&u->new)) {
-		reject(r, fmt("deleting the trunk is not allowed"), NULL);
+		reject_rule(r, "trunk-delete", fmt("deleting the trunk is not allowed"), NULL);
 		return 0;
 	}
 	if (git_object_lookup(&obj, p->repo, &u->new, GIT_OBJECT_ANY) < 0)
 		return oid_error("missing object", &u->new);
 	if (git_object_type(obj) != GIT_OBJECT_COMMIT) {
-		reject(r, fmt("the trunk must point at a commit, not a %s",
+		reject_rule(r, "trunk-not-commit", fmt("the trunk must point at a commit, not a %s",
 			      git_object_type2string(git_object_type(obj))),
 		       NULL);
 		git_object_free(obj);
@@ -294,7 +305,7 @@ static int check_trunk(struct try_ref_result *r, struct try_policy *p,
 	/* git runs pre-receive before its own fast-forward check */
 	if (!try_oid_is_zero(&u->old) && !git_oid_equal(&u->old, &u->new) &&
 	    !reaches(walk, &u->old)) {
-		reject(r, fmt("non-fast-forward: the trunk only moves forward"),
+		reject_rule(r, "non-fast-forward", fmt("non-fast-forward: the trunk only moves forward"),
 		       fmt("fetch, rebase your commits onto %s, and push again",
 			   p->cfg->trunk_branch));
 		ret = 0;
@@ -316,7 +327,7 @@ static int check_trunk(struct try_ref_result *r, struct try_policy *p,
 		}
 		git_oid_tostr(hex, sizeof(hex), &wc->id);
 		if (wc->nparents > 1 && !p->cfg->allow_merges) {
-			reject(r, fmt("merge commit %s: the trunk takes a "
+			reject_rule(r, "merge", fmt("merge commit %s: the trunk takes a "
 				      "straight line (trunk.allowMerges is "
 				      "false)", hex),
 			       fmt("rebase onto %s instead of merging",
@@ -338,7 +349,7 @@ static int check_trunk(struct try_ref_result *r, struct try_policy *p,
 			goto done;
 		try_lane_tally_add(&r->tally, &cl);
 		if (cl.flags & TRY_COMMIT_DARK_CONFIG) {
-			reject(r, fmt("commit %s is marked dark but changes "
+			reject_rule(r, "dark-touches-config", fmt("commit %s is marked dark but changes "
 				      "config path '%s'", hex, cl.path),
 			       fmt("a flag flip must travel in its own commit;"
 				   " split it out of the dark commit"));
@@ -370,12 +381,19 @@ static void check_holds(struct try_ref_result *r, struct try_policy *p)
 	struct try_buf b = TRY_BUF_INIT;
 	const struct try_hold *h;
 
-	if (r->rejected || !p->holds)
+	if (r->rejected || !p->holds || r->lane == TRY_LANE_NONE)
 		return;
 	h = try_holds_blocking(p->holds, r->lane);
 	if (!h)
 		return;
 	r->hold = h;
+	if (p->fix && p->pusher && !try_hold_may_fix(p->cfg, p->pusher)) {
+		reject_rule(r, "fix-not-allowed",
+			    fmt("%s may not pass a hold with lanes.fix "
+				"(lanes.fixers)", p->pusher),
+			    fmt("ask one of the lanes.fixers to push the fix"));
+		return;
+	}
 	if (p->fix) {
 		r->fix_passed = 1;
 		return;
@@ -385,7 +403,7 @@ static void check_holds(struct try_ref_result *r, struct try_policy *p)
 	else
 		try_buf_addf(&b, "lane %s is ", try_lane_name(r->lane));
 	try_hold_describe(&b, h);
-	reject(r, try_buf_detach(&b),
+	reject_rule(r, "held", try_buf_detach(&b),
 	       fmt("a fix passes with 'git push -o lanes.fix'; the hold ends "
 		   "with 'git lanes release %s'", try_hold_scope_key(h->scope)));
 }
@@ -400,13 +418,13 @@ static int check_hold_ref(struct try_ref_result *r, struct try_policy *p,
 
 	if (try_hold_scope_parse(&scope, name) < 0 ||
 	    strcmp(name, try_hold_scope_key(scope))) {
-		reject(r, fmt("no lane '%s' to hold", name),
+		reject_rule(r, "hold-no-lane", fmt("no lane '%s' to hold", name),
 		       fmt("hold code, config, dark or all: "
 			   "'git lanes hold <lane> -m <reason>'"));
 		return 0;
 	}
 	if (p->pusher && !try_hold_may_hold(p->cfg, p->pusher)) {
-		reject(r, fmt("%s may not hold or release lanes "
+		reject_rule(r, "not-a-holder", fmt("%s may not hold or release lanes "
 			      "(lanes.holders)", p->pusher),
 		       fmt("ask one of the lanes.holders"));
 		return 0;
@@ -420,7 +438,7 @@ static int check_hold_ref(struct try_ref_result *r, struct try_policy *p,
 	if (git_object_lookup(&obj, p->repo, &u->new, GIT_OBJECT_ANY) < 0)
 		return oid_error("missing object", &u->new);
 	if (git_object_type(obj) != GIT_OBJECT_COMMIT)
-		reject(r, fmt("a hold must be a commit, not a %s",
+		reject_rule(r, "hold-not-commit", fmt("a hold must be a commit, not a %s",
 			      git_object_type2string(git_object_type(obj))),
 		       fmt("use 'git lanes hold %s -m <reason>'", name));
 	else {
@@ -498,12 +516,17 @@ int try_policy_check(struct try_ref_result *out, struct try_policy *p,
 	case TRY_REF_LANES:
 		if (!strncmp(u->ref, TRY_DEPLOY_REFS, strlen(TRY_DEPLOY_REFS)))
 			return check_deploy_ref(out, p, u);
-		reject(out, fmt("%s is reserved for holds", TRY_LANES_REFS),
+		reject_rule(out, "lanes-reserved", fmt("%s is reserved for holds", TRY_LANES_REFS),
 		       fmt("holds are %s<lane>: 'git lanes hold <lane> -m "
 			   "<reason>'", TRY_HOLD_REFS));
 		return 0;
 	case TRY_REF_OTHER:
 		break;
+	}
+	if (p->platform_internal && !strncmp(u->ref, "refs/pull/", 10)) {
+		out->kind = TRY_REF_ALLOWED;
+		out->note = "the platform's own pull request ref";
+		return 0;
 	}
 	/* removing an old branch only brings the server closer to one trunk */
 	if (try_oid_is_zero(&u->new) && !strncmp(u->ref, "refs/heads/", 11)) {
@@ -511,7 +534,7 @@ int try_policy_check(struct try_ref_result *out, struct try_policy *p,
 		out->note = "deleting a branch other than the trunk";
 		return 0;
 	}
-	reject(out, fmt("trunk-only: only %s takes pushes here",
+	reject_rule(out, "trunk-only", fmt("trunk-only: only %s takes pushes here",
 			p->cfg->trunk_ref),
 	       fmt("land unfinished work on %s behind a flag, in a commit "
 		   "whose subject is marked DARK (lanes.darkPattern)",

@@ -74,10 +74,15 @@ struct try_ref_result {
 	 */
 	const struct try_hold *hold;
 	int fix_passed;
+	/*
+	 * The stable id of the rule that rejected it ("trunk-only",
+	 * "non-fast-forward", "held", ...: docs/trust.md lists them), or NULL.
+	 */
+	const char *rule;
 };
 #define TRY_REF_RESULT_INIT { TRY_REF_OTHER, 0, NULL, NULL, NULL, \
 	TRY_LANE_DARK, NULL, NULL, NULL, 0, 0, 0, TRY_LANE_TALLY_INIT, \
-	NULL, 0 }
+	NULL, 0, NULL }
 
 void try_ref_result_release(struct try_ref_result *r);
 
@@ -101,10 +106,18 @@ struct try_policy {
 	const struct try_holds *holds;
 	int fix;
 	/*
-	 * Who pushes, for lanes.holders on refs/lanes/holds/<lane>; NULL: not
-	 * checked (a client does not know what the server will see).
+	 * Who pushes (identity.h), for lanes.holders on
+	 * refs/lanes/holds/<lane> and lanes.fixers on a push with `fix`;
+	 * NULL: not checked (a client does not know what the server will
+	 * see).
 	 */
 	const char *pusher;
+	/*
+	 * The hosting platform itself pushes (Gitea/Forgejo's
+	 * $GITEA_IS_INTERNAL): its updates under refs/pull/ are its own
+	 * bookkeeping, not a branch, and are accepted.
+	 */
+	int platform_internal;
 };
 
 /* Which rule set applies to `ref`. */

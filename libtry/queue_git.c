@@ -1,5 +1,6 @@
 #include "libtry/queue.h"
 #include "libtry/error.h"
+#include "libtry/identity.h"
 #include "libtry/events.h"
 #include "libtry/hold.h"
 #include "libtry/repo.h"
@@ -751,5 +752,5 @@ void try_queue_whoami(char **out, git_repository *repo,
 	git_remote_free(remote);
 	git_error_clear();
 	if (!*out)
-		try_events_pusher(out);
+		try_identity_pusher(out, cfg);
 }

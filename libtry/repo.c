@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <spawn.h>
 #include <stdlib.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -182,6 +184,28 @@ done:
 int try_repo_git(git_repository *repo, const char *const *args,
 		 struct try_buf *err)
 {
+	return try_repo_git_within(repo, args, err, 0);
+}
+
+/* Kills the child when the deadline has passed: TRY_ETIMEOUT then. */
+static int past_deadline(pid_t pid, int64_t deadline, const char *what,
+			 int timeout_ms)
+{
+	int status;
+
+	if (!deadline || try_now_ms() <= deadline)
+		return 0;
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	try_error_set("'git %s' took more than %d ms", what, timeout_ms);
+	return TRY_ETIMEOUT;
+}
+
+int try_repo_git_within(git_repository *repo, const char *const *args,
+			struct try_buf *err, int timeout_ms)
+{
+	int64_t deadline = timeout_ms > 0 ? try_now_ms() + timeout_ms : 0;
 	const char *dir = git_repository_workdir(repo);
 	const char *argv[28];
 	posix_spawn_file_actions_t fa;
@@ -220,7 +244,20 @@ int try_repo_git(git_repository *repo, const char *const *args,
 		char chunk[4096];
 		ssize_t got;
 
-		while ((got = read(fds[0], chunk, sizeof(chunk))) != 0) {
+		for (;;) {
+			struct pollfd pfd = { fds[0], POLLIN, 0 };
+
+			if (deadline && poll(&pfd, 1, 10) == 0) {
+				if (past_deadline(pid, deadline, args[0],
+						  timeout_ms)) {
+					close(fds[0]);
+					return TRY_ETIMEOUT;
+				}
+				continue;
+			}
+			got = read(fds[0], chunk, sizeof(chunk));
+			if (!got)
+				break;
 			if (got < 0) {
 				if (errno == EINTR)
 					continue;
@@ -231,6 +268,17 @@ int try_repo_git(git_repository *repo, const char *const *args,
 		}
 		close(fds[0]);
 	}
+	while (deadline) {
+		pid_t got = waitpid(pid, &status, WNOHANG);
+
+		if (got == pid)
+			goto exited;
+		if (got < 0 && errno != EINTR)
+			break;
+		if (past_deadline(pid, deadline, args[0], timeout_ms))
+			return TRY_ETIMEOUT;
+		usleep(10000);
+	}
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			try_error_set("cannot wait for git: %s",
@@ -238,6 +286,7 @@ int try_repo_git(git_repository *repo, const char *const *args,
 			return -1;
 		}
 	}
+exited:
 	if (!WIFEXITED(status)) {
 		try_error_set("'git %s' died", args[0]);
 		return -1;

@@ -56,6 +56,13 @@ int try_repo_foreach_ref_commit(git_repository *repo, const char *prefix,
 int try_repo_git(git_repository *repo, const char *const *args,
 		 struct try_buf *err);
 
+/*
+ * try_repo_git() with a time limit: with `timeout_ms` > 0 a git still
+ * running then is killed and TRY_ETIMEOUT returned (with a message).
+ */
+int try_repo_git_within(git_repository *repo, const char *const *args,
+			struct try_buf *err, int timeout_ms);
+
 /* The hooks folder, honouring core.hooksPath; caller frees. */
 int try_repo_hooks_dir(char **out, git_repository *repo);
 

@@ -30,18 +30,37 @@ void try_report_ref(struct try_buf *out, const char *prefix,
 		    const char *reject_prefix, const struct try_update *u,
 		    const struct try_ref_result *r)
 {
+	try_report_ref_help(out, prefix, reject_prefix, u, r, NULL);
+}
+
+void try_report_ref_help(struct try_buf *out, const char *prefix,
+			 const char *reject_prefix,
+			 const struct try_update *u,
+			 const struct try_ref_result *r, const char *help_url)
+{
 	size_t i, more = r->total - r->nr;
 
 	if (r->rejected) {
-		try_buf_addf(out, "%s%s: rejected: %s\n", reject_prefix, u->ref,
+		try_buf_addf(out, "%s%s: rejected: %s", reject_prefix, u->ref,
 			     r->reason);
+		if (r->rule)
+			try_buf_addf(out, " [%s]", r->rule);
+		try_buf_addch(out, '\n');
 		if (r->hint)
 			try_buf_addf(out, "%s  %s\n", reject_prefix, r->hint);
+		if (r->rule && help_url && *help_url)
+			try_buf_addf(out, "%s  see %s#%s\n", reject_prefix,
+				     help_url, r->rule);
 		return;
 	}
 	if (r->kind == TRY_REF_ALLOWED) {
 		try_buf_addf(out, "%s%s: accepted (%s)\n", prefix, u->ref,
 			     r->note ? r->note : "trunk.allow");
+		return;
+	}
+	if (r->lane == TRY_LANE_NONE) {
+		try_buf_addf(out, "%s%s: accepted, nothing new\n", prefix,
+			     u->ref);
 		return;
 	}
 	try_buf_addf(out, "%s%s: accepted, lane %s (%s), %zu commit%s\n",

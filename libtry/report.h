@@ -37,6 +37,16 @@ void try_report_ref(struct try_buf *out, const char *prefix,
 		    const char *reject_prefix, const struct try_update *u,
 		    const struct try_ref_result *r);
 
+/*
+ * The same; a rejection line ends in the rule's id, " [held]", and with
+ * `help_url` (trunk.helpUrl; NULL or "" for none) a line
+ * "  see <help_url>#<rule id>" follows the hint.
+ */
+void try_report_ref_help(struct try_buf *out, const char *prefix,
+			 const char *reject_prefix,
+			 const struct try_update *u,
+			 const struct try_ref_result *r, const char *help_url);
+
 /* try_utf8_add_valid() (utf8.h), under its old name. */
 void try_report_add_utf8(struct try_buf *out, const char *s, size_t len);
 

@@ -41,7 +41,7 @@ test_expect_success 'default range equals origin/main..HEAD' '
 
 test_expect_success 'default range after the push: no new commits' '
 	(cd dev && git push -q origin main && git lanes >../actual) &&
-	echo "DARK: no new commits (0 commits)" >expect &&
+	echo "NONE: nothing new (0 commits)" >expect &&
 	test_cmp expect actual
 '
 
@@ -111,8 +111,8 @@ for c in cs:
 test_expect_success '--json with the range after it, and an empty range' '
 	(cd dev && git lanes HEAD..HEAD --json >../out.json) &&
 	json_check out.json "
-assert d[\"lane\"] == \"dark\", d
-assert d[\"reason\"] == \"no new commits\", d
+assert d[\"lane\"] == \"none\", d
+assert d[\"reason\"] == \"nothing new\", d
 assert d[\"commits\"] == [], d
 "
 '

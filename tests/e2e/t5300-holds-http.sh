@@ -51,14 +51,15 @@ test_expect_success 'set up: alice and bob clone, alice creates the trunk' '
 test_expect_success 'alice holds code: the ref is on the server' '
 	git -C alice lanes hold code -m "checkout is down" >out 2>err &&
 	held_line <out >actual &&
-	echo "code on origin: held by C O Mitter <committer@example.com> since <when>: checkout is down" >expect &&
+	echo "code on origin: held by alice since <when>: checkout is down" >expect &&
 	test_cmp expect actual &&
 	git -C "$SERVER" cat-file -t refs/lanes/holds/code >type &&
 	echo commit >expect && test_cmp expect type &&
 	git -C "$SERVER" log -1 --format=%B refs/lanes/holds/code >msg &&
 	test_grep "^hold code: checkout is down$" msg &&
 	test_grep "^Lanes-Hold: code$" msg &&
-	test_grep "^Held-By: C O Mitter <committer@example.com>$" msg &&
+	test_grep "^Held-By: alice$" msg &&
+	test_grep "^Claimed-By: C O Mitter <committer@example.com>$" msg &&
 	test_grep "^Held-Since: [0-9-]*T[0-9:]*Z$" msg
 '
 
@@ -69,7 +70,7 @@ test_expect_success 'git lanes status shows the hold; --remote fetches it for bo
 	holds on origin (as last fetched; --remote fetches):
 	  dark    open
 	  config  open
-	  code    held by C O Mitter <committer@example.com> since <when>: checkout is down
+	  code    held by alice since <when>: checkout is down
 	  all     open
 	EOF
 	test_cmp expect actual &&
@@ -77,7 +78,7 @@ test_expect_success 'git lanes status shows the hold; --remote fetches it for bo
 	test_grep "^  code    open$" status &&
 	git -C bob lanes status --remote >status &&
 	test_grep "^holds on origin:$" status &&
-	test_grep "^  code    held by C O Mitter" status
+	test_grep "^  code    held by alice since" status
 '
 
 test_expect_success 'a CODE push is rejected: who, since when, why' '
@@ -85,7 +86,7 @@ test_expect_success 'a CODE push is rejected: who, since when, why' '
 	test_must_fail push bob origin main &&
 	held_line <actual >rejected &&
 	cat >expect <<-EOF &&
-	try: refs/heads/main: rejected: lane CODE is held by C O Mitter <committer@example.com> since <when>: checkout is down
+	try: refs/heads/main: rejected: lane CODE is held by alice since <when>: checkout is down [held]
 	try:   a fix passes with ${SQ}git push -o lanes.fix${SQ}; the hold ends with ${SQ}git lanes release code${SQ}
 	EOF
 	test_cmp expect rejected
@@ -106,13 +107,15 @@ test_expect_success 'so is the dark lane' '
 '
 
 test_expect_success 'a fix passes the hold and is marked in its event' '
+	git -C "$SERVER" config lanes.fixers bob &&
 	commit bob "fix the checkout" src/checkout.c &&
 	push bob -o lanes.fix origin main &&
 	test_grep "^try: refs/heads/main: accepted, lane CODE (code changes), 1 commit$" actual &&
 	held_line <actual >passed &&
-	test_grep "^try: refs/heads/main: passing the hold on code (lanes.fix): held by C O Mitter <committer@example.com> since <when>: checkout is down$" passed &&
+	test_grep "^try: refs/heads/main: passing the hold on code (lanes.fix): held by alice since <when>: checkout is down$" passed &&
 	test "$(last "e[\"fix\"]")" = True &&
-	test "$(last "e[\"pusher\"]")" = bob
+	test "$(last "e[\"pusher\"]")" = bob &&
+	git -C "$SERVER" config --unset lanes.fixers
 '
 
 test_expect_success 'bob is not in lanes.holders: his hold is rejected' '
@@ -133,7 +136,7 @@ test_expect_success 'holding a held lane again needs --force' '
 	test_exit_code 1 git -C alice lanes hold code -m "still down" 2>err &&
 	held_line <err >actual &&
 	cat >expect <<-EOF &&
-	git-lanes: code is held already: held by C O Mitter <committer@example.com> since <when>: checkout is down
+	git-lanes: code is held already: held by alice since <when>: checkout is down
 	git-lanes: --force replaces the hold
 	EOF
 	test_cmp expect actual &&
@@ -159,7 +162,7 @@ test_expect_success 'a hold on all stops every lane, config too' '
 	commit bob "flip a flag" config/flag.yml &&
 	test_must_fail push bob origin main &&
 	held_line <actual >rejected &&
-	test_grep "^try: refs/heads/main: rejected: all lanes are held by C O Mitter <committer@example.com> since <when>: freeze for the audit$" rejected &&
+	test_grep "^try: refs/heads/main: rejected: all lanes are held by alice since <when>: freeze for the audit \[held\]$" rejected &&
 	test_grep "${SQ}git lanes release all${SQ}" rejected &&
 	git -C alice lanes release all >/dev/null &&
 	push bob origin main
@@ -194,9 +197,9 @@ test_expect_success 'with lanes.holders empty, everyone may hold' '
 
 test_expect_success 'the rest of refs/lanes/ is closed' '
 	test_must_fail push alice origin main:refs/lanes/other &&
-	test_grep "^try: refs/lanes/other: rejected: refs/lanes/ is reserved for holds$" actual &&
+	test_grep "^try: refs/lanes/other: rejected: refs/lanes/ is reserved for holds \[lanes-reserved\]$" actual &&
 	test_must_fail push alice --no-verify origin main:refs/lanes/holds/bogus &&
-	test_grep "^try: refs/lanes/holds/bogus: rejected: no lane ${SQ}bogus${SQ} to hold$" actual &&
+	test_grep "^try: refs/lanes/holds/bogus: rejected: no lane ${SQ}bogus${SQ} to hold \[hold-no-lane\]$" actual &&
 	test_must_fail push alice --no-verify origin main:refs/lanes/holds/Code &&
 	blob=$(echo hi | git -C alice hash-object -w --stdin) &&
 	test_must_fail push alice --no-verify origin "$blob:refs/lanes/holds/code" &&
@@ -206,7 +209,7 @@ test_expect_success 'the rest of refs/lanes/ is closed' '
 test_expect_success 'holds set in the server repository itself, no push' '
 	git -C "$SERVER" lanes hold code -m "on the box" >out &&
 	held_line <out >actual &&
-	echo "code: held by C O Mitter <committer@example.com> since <when>: on the box" >expect &&
+	echo "code: held by $(id -un) since <when>: on the box" >expect &&
 	test_cmp expect actual &&
 	git -C "$SERVER" lanes status >status &&
 	test_grep "^holds:$" status &&

@@ -230,7 +230,7 @@ static const struct {
 	enum try_lane lane;
 	const char *reason;
 } tally_cases[] = {
-	{ "", TRY_LANE_DARK, "no new commits" },
+	{ "", TRY_LANE_NONE, "nothing new" },
 	{ "d", TRY_LANE_DARK, "only dark commits" },
 	{ "e", TRY_LANE_DARK, "no changes" },
 	{ "dde", TRY_LANE_DARK, "only dark commits" },
@@ -298,6 +298,21 @@ static const struct {
 	{ "Darkmode toggle", NULL },
 	{ "fix dark mode", NULL },
 	{ "", NULL },
+	/* typos of the marker, within two edits */
+	{ "DRAK parser v3", "DARK parser v3" },
+	{ "DAKR parser v3", "DARK parser v3" },
+	{ "DAK: parser v3", "DARK parser v3" },
+	{ "[DRK] parser", "DARK parser" },
+	/* ordinary words that merely look alike stay quiet */
+	{ "Darken the header", NULL },
+	{ "Darkroom import", NULL },
+	{ "Mark flaky tests", NULL },
+	{ "Park the queue", NULL },
+	{ "Data model for carts", NULL },
+	{ "API: add DAK", NULL },
+	{ "DARKNESS falls", NULL },
+	{ "DATABASE migration", NULL },
+	{ "CI fix", NULL },
 };
 
 START_TEST(test_near_miss_table)
