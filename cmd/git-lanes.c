@@ -1538,6 +1538,10 @@ static int cmd_deployed(int argc, char **argv)
 					  has_prev ? &prev.commit : NULL,
 					  print_failed, NULL) < 0)
 		rc = 128; /* recorded, but the event may be lost: say so */
+	/* the driver's deploy moves the push train (a clone's: post-receive) */
+	if (v.bare && !d.rollback && !strcmp(d.env, cfg.default_env) &&
+	    try_queue_deployed(repo, &cfg, d.lane, pusher) < 0)
+		try_error_clear(); /* not the driver, or no train: nothing */
 	short_id(a, &d.commit);
 	if (has_prev) {
 		short_id(b, &prev.commit);

@@ -143,6 +143,29 @@ done:
 	return ret;
 }
 
+/*
+ * A recorded deploy of the default environment moves that lane's push
+ * train: when the deployer drives its head car, the car is verifying
+ * (queue.h).  Anyone else's deploy leaves the queue as it is.
+ */
+static void deploy_moves_queue(git_repository *repo,
+			       const struct try_config *cfg,
+			       const struct try_update *u, const char *pusher)
+{
+	struct try_deploy d;
+	git_commit *c = NULL;
+
+	memset(&d, 0, sizeof(d));
+	if (git_commit_lookup(&c, repo, &u->new) == 0 &&
+	    try_deploy_parse(&d, c) == 0 && !d.rollback &&
+	    !strcmp(d.env, cfg->default_env))
+		try_queue_deployed(repo, cfg, d.lane, pusher);
+	git_error_clear();
+	try_error_clear();
+	git_commit_free(c);
+	try_deploy_release(&d);
+}
+
 int main(int argc, char **argv)
 {
 	git_repository *repo = NULL;
@@ -294,6 +317,12 @@ event_fail:
 	if (try_events_record(repo, &cfg, lines, nlines, record_failed,
 			      NULL) < 0)
 		rc = 128;
+
+	for (i = 0; i < nr; i++)
+		if (!strncmp(updates[i].ref, TRY_DEPLOY_REFS,
+			     strlen(TRY_DEPLOY_REFS)) &&
+		    !try_oid_is_zero(&updates[i].new))
+			deploy_moves_queue(repo, &cfg, &updates[i], pusher);
 
 	/*
 	 * Deliver what waits for each webhook, ours last, within

@@ -162,8 +162,8 @@ test_expect_success 'all of car 1 ready: alice is told to deploy' '
 test_expect_success 'good before the deploy is refused; alice deploys' '
 	test_exit_code 1 q bob good 2>err &&
 	test_grep "car 1 is not deployed yet" err &&
-	q alice deployed >out &&
-	test_grep "^car 1 (code) deployed by alice" out &&
+	(cd alice && git lanes deployed code -m "car 1" >../out 2>&1) &&
+	test_grep "^code in production: deployed" out &&
 	q carol status --lane code >out &&
 	test_grep "car 1  verifying, alice drives" out
 '
