@@ -91,6 +91,33 @@ push -o lanes.fix origin main
 run git lanes release code
 run git -C ../server.git lanes log -n 3
 
+step "Deploys: the deploy tool says what went live; what can each lane ship now?"
+run git lanes deployed code "$first" -m "first deploy of the shop"
+run git lanes deployed config "$first"
+run git lanes next
+run git -C ../server.git lanes log --type deploy -n 2
+
+step "The push train: join, ready, the driver deploys, everyone verifies"
+run git lanes queue join -m "exit status fix"
+run git lanes queue ready
+run git lanes deployed code -m "car 1"
+run git lanes queue status
+run git lanes queue good
+
+step "The cockpit: one page for everyone (git lanes serve)"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+git lanes serve --listen "127.0.0.1:$port" ../server.git >../serve.log 2>&1 &
+serve_pid=$!
+i=0
+until curl -fs "http://127.0.0.1:$port/metrics" >/dev/null 2>&1 || [ $i -ge 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+echo "(serving http://127.0.0.1:$port/ : the page, /api/ and /metrics)"
+run sh -c "curl -fs http://127.0.0.1:$port/metrics | grep -E '^lanes_(hold|pending_commits)' | head -n 6"
+run sh -c "curl -fs http://127.0.0.1:$port/ | sed -n 's/.*<title>\\(.*\\)<\\/title>.*/page title: \\1/p'"
+kill "$serve_pid" 2>/dev/null || :
+wait "$serve_pid" 2>/dev/null || :
+
 step "Developers: client hooks catch mistakes before the network"
 run git trunk install
 git switch -q -c experiment
