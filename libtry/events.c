@@ -434,20 +434,6 @@ static int spool_dir(struct try_buf *out, git_repository *repo,
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Writes `path` through a synced temporary file and rename(). */
 /*
  * Writes `path` whole or not at all (a temporary file, synced, then moved
@@ -467,7 +453,7 @@ static int write_file_synced(const char *dir, const char *path,
 			      strerror(errno));
 		goto done;
 	}
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (try_fs_write_in_full(fd, data, len) < 0 || fsync(fd) < 0) {
 		try_error_set("cannot write '%s': %s", tmp.ptr,
 			      strerror(errno));
 		close(fd);

@@ -6,6 +6,7 @@
 #include "libtry/tryhist.h"
 #include "libtry/buf.h"
 #include "libtry/error.h"
+#include "libtry/fs.h"
 #include "libtry/report.h"
 
 #include <dirent.h>
@@ -147,52 +148,15 @@ void try_tryhist_format(struct try_buf *out,
 	json_decref(o);
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* `dir`/`name` whole or not at all: a temporary file renamed into place. */
 static int write_file(const char *dir, const char *name, const char *data,
 		      size_t len)
 {
-	struct try_buf tmp = TRY_BUF_INIT, path = TRY_BUF_INIT;
-	int fd, ret = -1;
+	struct try_buf path = TRY_BUF_INIT;
+	int ret;
 
-	try_buf_addf(&tmp, "%s/.tmp-%ld-%s", dir, (long)getpid(), name);
 	try_buf_addf(&path, "%s/%s", dir, name);
-	fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0) {
-		try_error_set("cannot create '%s': %s", tmp.ptr,
-			      strerror(errno));
-		goto done;
-	}
-	if (write_all(fd, data, len) < 0) {
-		try_error_set("cannot write '%s': %s", tmp.ptr,
-			      strerror(errno));
-		close(fd);
-		unlink(tmp.ptr);
-		goto done;
-	}
-	close(fd);
-	if (rename(tmp.ptr, path.ptr) < 0) {
-		try_error_set("cannot rename '%s' to '%s': %s", tmp.ptr,
-			      path.ptr, strerror(errno));
-		unlink(tmp.ptr);
-		goto done;
-	}
-	ret = 0;
-done:
-	try_buf_release(&tmp);
+	ret = try_fs_write_atomic(path.ptr, data, len, 0666);
 	try_buf_release(&path);
 	return ret;
 }
