@@ -5,7 +5,7 @@
 # leak or sanitizer report, leaving the input as tests/fuzz/build/crash-*.
 secs=$1
 shift
-fail=0
+fail=0 passed=0 failed=0
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/try-fuzz-run.XXXXXX") || exit 128
 trap 'rm -rf "$scratch"' EXIT
 for f in "$@"; do
@@ -21,10 +21,13 @@ for f in "$@"; do
 		runs=$(sed -n 's/^#\([0-9]*\).*DONE.*/\1/p' \
 			"$scratch/$name.log" | tail -n 1)
 		echo "ok (${runs:-?} runs)"
+		passed=$((passed + 1))
 	else
 		echo FAILED
 		tail -n 40 "$scratch/$name.log"
 		fail=1
+		failed=$((failed + 1))
 	fi
 done
+echo "fuzz: $passed passed, $failed failed"
 exit $fail
