@@ -46,7 +46,7 @@ httpd_start() {
 	mkdir -p "$HTTPD_DIR/tmp" "$HTTPD_DIR/logs" || return 1
 
 	: >"$HTTPD_DIR/htpasswd"
-	for u in alice bob $HTTPD_USERS; do
+	for u in alice bob ${HTTPD_USERS:-}; do
 		printf '%s:%s\n' "$u" \
 			"$(openssl passwd -apr1 "$u-pw")" >>"$HTTPD_DIR/htpasswd" ||
 			return 1
