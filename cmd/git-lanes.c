@@ -37,8 +37,8 @@
 static const char usage_text[] =
 	"usage: git lanes [--json] [--timeout=<seconds>] [<revision range>...]\n"
 	"   or: git lanes policy\n"
-	"   or: git lanes log [-n <n>] [--json] [--type <push|deploy|rollback|...>]\n"
-	"                     [--lane <lane>] [--env <name>] [--since <YYYY-MM-DD>]\n"
+	"   or: git lanes log [-n <n>] [--json] [--type <type>] [--lane <lane>]\n"
+	"                     [--env <name>] [--since <YYYY-MM-DD>]\n"
 	"   or: git lanes hold <code|config|dark|all> -m <reason> [--force]\n"
 	"   or: git lanes release <code|config|dark|all>\n"
 	"   or: git lanes status [--remote]\n"
@@ -56,26 +56,27 @@ static const char usage_text[] =
 	"\n"
 	"    --json    one JSON object: {\"lane\",\"reason\",\"commits\":[{\"id\",\n"
 	"              \"lane\",\"reason\",\"subject\",\"author\"}]}\n"
-	"    policy    every lane setting in effect and where it comes from:\n"
-	"              git config, the .lanes file of the trunk, or default\n"
-	"              (exit 1 when .lanes is refused)\n"
 	"    --timeout=<seconds>  give up (exit 128) when classifying takes\n"
 	"              longer, as the server hook does at trunk.timeout\n"
 	"\n"
-	"    log       the deploy history in the server's journal, newest\n"
-	"              first (20 events unless -n); --json: an array of them\n"
+	"    policy    every lane setting in effect and where it comes from:\n"
+	"              git config, the .lanes file of the trunk, or default\n"
+	"              (exit 1 when .lanes is refused)\n"
+	"    log       the server's history: pushes, holds, releases, deploys,\n"
+	"              rollbacks and queue changes, newest first (20 events\n"
+	"              unless -n); --json: an array of them\n"
 	"    hold      stops a lane: the server rejects trunk updates of it\n"
 	"              (all: of every lane) unless pushed with -o lanes.fix;\n"
 	"              --force replaces a hold that is there\n"
+	"    release   lifts the hold on a lane\n"
+	"    status    the holds (--remote: fetched from the remote first)\n"
+	"              and, in the server's repository, the webhook spool\n"
+	"    flush     delivers the events waiting for webhooks, in order\n"
 	"    deployed  records that a lane of a trunk commit (default: the\n"
 	"              tip) is live in an environment (default: production,\n"
 	"              lanes.defaultEnv); see docs/deploys.md.  In a clone\n"
 	"              it fetches first (--no-fetch: as last fetched)\n"
 	"    next      what each lane can ship now, and where it stops\n"
-	"    release   lifts the hold on a lane\n"
-	"    status    the holds (--remote: fetched from the remote first)\n"
-	"              and, in the server's repository, the webhook spool\n"
-	"    flush     delivers the events waiting for webhooks, in order\n"
 	"    queue, q  the push train: 'git lanes queue -h'\n"
 	"    serve     the cockpit: a web page, /api/ and /metrics for the\n"
 	"              server repositories (default 127.0.0.1:8080; see\n"
@@ -766,16 +767,16 @@ static void print_event(json_t *ev)
 		try_buf_add(&b, time + 11, 8);
 		try_buf_adds(&b, " UTC");
 	} else {
-	if (print_hold_event(&b, ev)) {
-		fwrite(b.ptr, 1, b.len, stdout);
-		try_buf_release(&b);
-		return;
-	}
 		try_report_add_safe(&b, time, strlen(time), 40);
 	}
 	try_buf_addch(&b, ' ');
 	try_report_add_safe(&b, jget(ev, "pusher"), strlen(jget(ev, "pusher")),
 			    60);
+	if (print_hold_event(&b, ev)) {
+		fwrite(b.ptr, 1, b.len, stdout);
+		try_buf_release(&b);
+		return;
+	}
 	if (!strcmp(jget(ev, "type"), "queue")) {
 		/* the train: its own line, as a chat shows it */
 		try_buf_adds(&b, " queue: ");
