@@ -1136,8 +1136,22 @@ static int run(struct try *t, const struct options *o)
 		}
 		if (!o->backend && p.backend)
 			opts.backend = p.backend;
-		if (!o->command && p.command)
+		if (!o->command && p.command) {
+			const struct try_ci_backend *ci = try_ci_backend_find(
+				opts.backend ? opts.backend : t->ci.backend);
+
+			/* the preset's own mistake, in its own words */
+			if (ci && ci->own_command) {
+				try_error_set("try.preset.%s.command is the "
+					      "local backend's: %s runs its "
+					      "own test command (the "
+					      "builders' steps)", o->preset,
+					      ci->name);
+				try_ci_preset_release(&p);
+				return fail(o, t, NULL, NULL);
+			}
 			opts.command = p.command;
+		}
 		if (!o->nbuilders && p.builders.nr) {
 			names = try_xcalloc(p.builders.nr, sizeof(*names));
 			for (i = 0; i < p.builders.nr; i++)

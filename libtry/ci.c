@@ -74,6 +74,29 @@ void try_ci_set(char **field, const char *value)
 	*field = copy;
 }
 
+void try_ci_set_log_tail(char **log, const char *text, size_t len,
+			 int lines)
+{
+	const char *end = text ? memchr(text, '\0', len) : NULL;
+	size_t i, nl = 0;
+
+	free(*log);
+	*log = NULL;
+	if (end)
+		len = (size_t)(end - text);
+	/* the trailing newline is not the start of a line */
+	while (len && text[len - 1] == '\n')
+		len--;
+	if (!len)
+		return;
+	for (i = lines ? len : 0; i > 0; i--)
+		if (text[i - 1] == '\n' && ++nl == (size_t)lines)
+			break;
+	*log = try_xcalloc(1, len - i + 2);
+	memcpy(*log, text + i, len - i);
+	(*log)[len - i] = '\n';
+}
+
 struct try_ci_job *try_ci_result_add(struct try_ci_result *r,
 				     const char *name)
 {

@@ -139,6 +139,14 @@ struct try_ci_job *try_ci_result_add(struct try_ci_result *r,
  * `value` (NULL: none). */
 void try_ci_set(char **field, const char *value);
 
+/*
+ * Sets `*log` (a job's log) to the last `lines` lines of `text` (`len`
+ * bytes; NUL bytes end it early), or all of it when `lines` is 0, with a
+ * final newline; to NULL when that is empty.  The previous value is freed.
+ */
+void try_ci_set_log_tail(char **log, const char *text, size_t len,
+			 int lines);
+
 /* Appends copies of the jobs of `src` (and its URL when `out` has none). */
 void try_ci_result_copy(struct try_ci_result *out,
 			const struct try_ci_result *src);

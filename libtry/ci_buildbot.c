@@ -355,7 +355,7 @@ static void fetch_log(struct try_ci_job *job, struct bb_state *st,
 	json_t *logs = NULL, *log = NULL, *chunks = NULL, *l;
 	const char *content, *p, *type;
 	long long logid, lines, first_line, want;
-	size_t i, nl = 0;
+	size_t i;
 
 	try_buf_addf(&path, "steps/%lld/logs", stepid);
 	if (bb_call(&logs, st, "GET", path.ptr, NULL, 0) < 0)
@@ -405,14 +405,7 @@ static void fetch_log(struct try_ci_job *job, struct bb_state *st,
 		}
 		p = end ? end + 1 : p + len;
 	}
-	/* keep the last log_lines lines */
-	for (i = out.len; i > 0; i--) {
-		if (out.ptr[i - 1] == '\n' && i != out.len &&
-		    ++nl == (size_t)st->log_lines)
-			break;
-	}
-	if (out.len)
-		try_ci_set(&job->log, out.ptr + i);
+	try_ci_set_log_tail(&job->log, out.ptr, out.len, st->log_lines);
 done:
 	try_error_clear();
 	json_decref(logs);

@@ -35,6 +35,7 @@ struct jenkins {
 	long queue_item;   /* 0: not known */
 	long number;       /* build number, 0 until it started */
 	char *build_url;   /* Jenkins' own URL of the build */
+	int log_lines;     /* try.logLines; 0: all */
 };
 
 static void jenkins_free(void *p)
@@ -308,6 +309,7 @@ static int jenkins_submit(void **state, const struct try_ci_settings *s,
 	j->connect_timeout_ms = s->connect_timeout_ms;
 	j->timeout_ms = s->timeout_ms;
 	j->verbose = s->verbose;
+	j->log_lines = s->log_lines;
 	if (try_http_credentials(&j->user, &j->password, s->url) < 0) {
 		try_error_set("%s: %s", WHAT, try_error_last());
 		goto done;
@@ -482,27 +484,42 @@ static int find_marker(struct try_buf *detail, const char *text, size_t len)
 	return 0;
 }
 
-/* Searches the console log of a finished build for the marker. */
-static int log_says_not_applied(struct jenkins *j, struct try_buf *detail,
-				int *found)
+/*
+ * The console log of a finished build that did not succeed, from
+ * <build>/consoleText: searched for the marker unless `detail` is NULL
+ * (then `*found` is left alone; else it says, the reason into `detail`),
+ * and its last j->log_lines lines (all with 0) go into the job,
+ * with the log's URL.  A log longer than LOG_SCAN_MAX is only searched in
+ * its first part and gives no tail (its URL still shows it).  A log we may
+ * not read is no reason to lose the result: only a request that got no
+ * answer is an error.
+ */
+static int read_console(struct jenkins *j, struct try_ci_job *job,
+			struct try_buf *detail, int *found)
 {
 	struct try_http_response res = TRY_HTTP_RESPONSE_INIT;
 	struct try_http_request req;
 	struct try_buf url = TRY_BUF_INIT;
 	int ret = -1;
 
-	*found = 0;
-	try_buf_addf(&url, "%s%s/%ld/logText/progressiveText?start=0", j->base,
-		     j->job_path, j->number);
+	try_buf_addf(&url, "%s%s/%ld/consoleText", j->base, j->job_path,
+		     j->number);
 	request_init(&req, j, "GET", url.ptr);
 	req.max_body = LOG_SCAN_MAX;
 	req.truncate = 1;
 	if (try_http_perform(&res, &req) < 0)
 		goto done;
-	if (res.status == 200)
-		*found = find_marker(detail, res.body.ptr, res.body.len);
-	/* a log we may not read is no reason to lose the result */
 	ret = 0;
+	if (res.status != 200)
+		goto done;
+	if (detail)
+		*found = find_marker(detail, res.body.ptr, res.body.len);
+	try_buf_reset(&url);
+	try_buf_addf(&url, "%sconsoleText", j->build_url);
+	try_ci_set(&job->log_url, url.ptr);
+	if (res.body.len < LOG_SCAN_MAX)
+		try_ci_set_log_tail(&job->log, res.body.ptr, res.body.len,
+				    j->log_lines);
 done:
 	try_buf_release(&url);
 	try_http_response_release(&res);
@@ -535,8 +552,8 @@ static int poll_build(struct jenkins *j, struct try_ci_job *job,
 	desc = json_string_value(json_object_get(root, "description"));
 	if (desc)
 		marked = find_marker(&detail, desc, strlen(desc));
-	if (!marked && strcmp(result, "SUCCESS") &&
-	    log_says_not_applied(j, &detail, &marked) < 0)
+	if (strcmp(result, "SUCCESS") &&
+	    read_console(j, job, marked ? NULL : &detail, &marked) < 0)
 		goto done;
 	if (marked) {
 		job->state = TRY_CI_NOT_APPLIED;

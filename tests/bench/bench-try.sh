@@ -16,6 +16,11 @@
 #                  making the patch, checking the scheduler, posting, the
 #                  polling delay, printing.  The median of the runs
 #                  (BENCH_TRY_BB_RUNS, 7) is reported.
+#   try-bb-log     what the failing step and its 30-line log tail add to a
+#                  failing try (issue 12: < 0.1 s): each round runs a
+#                  passing try and then a failing one on the same master;
+#                  the median overhead of the failing tries minus that of
+#                  the passing ones.
 # and, for information, `git try --dry-run --untracked` on the same copy.
 #
 # Knobs: BENCH_TRY_FILES (100000), BENCH_RUNS, BENCH_TRY_BB=0 skips the
@@ -173,7 +178,7 @@ git init -q --bare "$TRASH/server.git"
 git clone -q "$TRASH/server.git" "$TRASH/work" 2>/dev/null
 (
 	cd "$TRASH/work" &&
-	printf 'sleep 1\necho checked\n' >check.sh &&
+	printf 'sleep 1\necho checked\n! cat fail.t 2>/dev/null\n' >check.sh &&
 	echo one >a && git add . && git commit -q -m base &&
 	git push -q origin main &&
 	git config try.backend buildbot
@@ -216,28 +221,49 @@ watch() {
 	EOF
 }
 
-ours_times= build_times= overheads=
-i=0
-while [ $i -le "$BB_RUNS" ]; do
+# one_try <expected exit> <label>: one git try watched by the client; adds
+# git try's wall time, the build's and their difference to <label>_ours,
+# <label>_build and <label>_over (unless $warm is empty: a warm-up)
+one_try() {
+	local s e rc=0 created done ours build
 	rm -f "$TRASH/ready"
 	watch "$TRASH/ready" >"$TRASH/watch" &
 	wpid=$!
 	while [ ! -e "$TRASH/ready" ]; do sleep 0.01; done
 	s=$(date +%s%N)
-	(cd "$TRASH/work" && git try >/dev/null 2>&1) || die "git try failed"
+	(cd "$TRASH/work" && git try >"$TRASH/try.out" 2>&1) || rc=$?
 	e=$(date +%s%N)
 	wait $wpid || die "the watching client failed"
+	[ "$rc" = "$1" ] || die "git try exited $rc, not $1"
 	read created done <"$TRASH/watch"
+	[ -n "$warm" ] || return 0
+	ours=$(awk -v a="$s" -v b="$e" 'BEGIN { printf "%.6f", (b - a) / 1e9 }')
+	build=$(awk -v a="$created" -v b="$done" 'BEGIN { printf "%.6f", b - a }')
+	eval "$2_ours=\"\$$2_ours $ours\""
+	eval "$2_build=\"\$$2_build $build\""
+	eval "$2_over=\"\$$2_over $(awk -v a="$ours" -v b="$build" 'BEGIN { printf "%.6f", a - b }')\""
+}
+
+# Paired: each round runs a passing try, then a failing one (fail.t makes
+# the test step fail after the same work), whose answer carries the failing
+# step and the end of its log (try.logLines 30): what the failing try does
+# more is asking for the steps, the step's logs and their last 30 lines.
+pass_ours= pass_build= pass_over= fail_ours= fail_build= fail_over=
+i=0
+while [ $i -le "$BB_RUNS" ]; do
 	# the first round warms up
-	if [ $i -gt 0 ]; then
-		ours=$(awk -v a="$s" -v b="$e" 'BEGIN { printf "%.6f", (b - a) / 1e9 }')
-		build=$(awk -v a="$created" -v b="$done" 'BEGIN { printf "%.6f", b - a }')
-		ours_times="$ours_times $ours"
-		build_times="$build_times $build"
-		overheads="$overheads $(awk -v a="$ours" -v b="$build" 'BEGIN { printf "%.6f", a - b }')"
-	fi
+	warm=$([ $i -gt 0 ] && echo 1)
+	git -C "$TRASH/work" rm -q --cached --ignore-unmatch fail.t
+	rm -f "$TRASH/work/fail.t"
+	one_try 0 pass
+	seq 1 40 | sed 's/^/noise /' >"$TRASH/work/fail.t"
+	git -C "$TRASH/work" add fail.t
+	one_try 1 fail
+	grep -q "^    noise 40\$" "$TRASH/try.out" ||
+		die "the failing try did not show its log tail"
 	i=$((i + 1))
 done
+ours_times=$pass_ours build_times=$pass_build overheads=$pass_over
 median() { printf '%s\n' $* | sort -n | awk '{ t[NR] = $1 } END {
 	printf "%.6f\n", (NR % 2) ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2 }'; }
 [ -n "${BENCH_VERBOSE:-}" ] &&
@@ -251,4 +277,17 @@ printf '%-15s git try %s, the build %s: overhead %.3f s (budget < 0.3 s)  %s\n' 
 	"$overhead" "$v"
 record try-buildbot "ours=$m_ours" "build=$m_build" "overhead=$overhead" \
 	"budget=0.3" "status=$(echo "$v" | tr ' ' _)"
+
+# the log tail: the failing try's overhead minus the passing one's
+[ -n "${BENCH_VERBOSE:-}" ] &&
+	echo "try-bb-log      runs: failing git try$fail_ours; build$fail_build" >&2
+f_over=$(median $fail_over)
+f_ours=$(median $fail_ours)
+added=$(awk -v f="$f_over" -v p="$overhead" 'BEGIN { printf "%.6f", f - p }')
+v=$(awk -v a="$added" 'BEGIN { print (a < 0.1) ? "OK" : "OVER BUDGET" }')
+printf '%-15s failing git try %s, overhead %.3f s vs %.3f s passing: the step and its 30-line log tail add %.3f s (%.3f of the failing try; budget < 0.1 s)  %s\n' \
+	try-bb-log "$(fmt_time "$f_ours")" "$f_over" "$overhead" "$added" \
+	"$(awk -v a="$added" -v t="$f_ours" 'BEGIN { printf "%.3f", a / t }')" "$v"
+record try-bb-log "ours=$f_ours" "overhead=$f_over" "pass_overhead=$overhead" \
+	"added=$added" "budget=0.1" "status=$(echo "$v" | tr ' ' _)"
 exit $status

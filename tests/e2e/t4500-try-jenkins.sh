@@ -25,7 +25,10 @@ if ! git apply --index "$PATCH" 2>../apply.err; then
 	exit 1
 fi
 echo "TREE $(git write-tree)"
-make check
+make check && exit 0
+# a failing test says why: the line git try must bring back
+test ! -e fail.t || cat fail.t
+exit 1
 EOF
 chmod +x "$TRASH/job.sh"
 
@@ -66,11 +69,40 @@ test_expect_success 'a passing change exits 0 with the console URL' '
 		"$TRASH/jenkins/state/1/params.json"
 '
 
-test_expect_success 'a failing change exits 1' '
-	touch fail.t && git add fail.t &&
+test_expect_success 'a failing change exits 1 with the end of consoleText' '
+	echo "JENKINS-MARKER fail.t says no" >fail.t && git add fail.t &&
 	test_exit_code 1 git try >out 2>err &&
-	echo "try: failed  http://127.0.0.1:$P/job/try/2/console" >expect &&
-	test_cmp expect out &&
+	cat >expect <<-EOF &&
+	try: failed  http://127.0.0.1:$P/job/try/2/console
+	--- try: http://127.0.0.1:$P/job/try/2/consoleText
+	EOF
+	head -n 2 out >actual &&
+	test_cmp expect actual &&
+	test_grep "^    JENKINS-MARKER fail.t says no\$" out &&
+	test_grep "^    Finished: FAILURE\$" out &&
+	test "$(requests jenkins GET /job/try/2/consoleText)" = 1
+'
+
+test_expect_success 'try.logLines bounds the tail; --log brings all of it' '
+	test_exit_code 1 try_with try.logLines=2 -- >out 2>err &&
+	sed -n "3,\$p" out >actual &&
+	printf "    JENKINS-MARKER fail.t says no\n    Finished: FAILURE\n" \
+		>expect &&
+	test_cmp expect actual &&
+	test_exit_code 1 try_with try.logLines=2 -- --log >out 2>err &&
+	test_grep "^    Started by user alice\$" out &&
+	test_grep "^    JENKINS-MARKER fail.t says no\$" out
+'
+
+test_expect_success '--json has the log and its URL' '
+	test_exit_code 1 git try --json >out 2>err &&
+	python3 -c "
+import json, sys
+d = json.load(open(\"out\"))
+j = d[\"jobs\"][0]
+assert \"JENKINS-MARKER fail.t says no\n\" in j[\"log\"], j
+assert j[\"log_url\"].endswith(\"/consoleText\"), j
+" &&
 	git rm -q --cached fail.t && rm fail.t
 '
 
@@ -84,7 +116,9 @@ test_expect_success 'a patch that does not apply exits 2, with the reason' '
 	test_exit_code 2 try_with try.url=http://alice@127.0.0.1:$Q/ -- \
 		>out 2>err &&
 	echo "try: patch did not apply (error: patch failed: a:1)  http://127.0.0.1:$Q/job/try/1/console" >expect &&
-	test_cmp expect out
+	head -n 1 out >actual &&
+	test_cmp expect actual &&
+	test_grep "^    TRY-PATCH-FAILED: error: patch failed: a:1\$" out
 '
 
 test_expect_success 'a wrong token: HTTP 401 in Jenkins words, asked once, 128' '

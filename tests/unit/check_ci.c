@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "libtry/buf.h"
 #include "libtry/ci.h"
 #include "libtry/error.h"
 #include "tests/unit/fixture.h"
@@ -209,6 +210,49 @@ START_TEST(test_backend_find)
 }
 END_TEST
 
+START_TEST(test_log_tail_table)
+{
+	static const struct {
+		const char *text;
+		int lines;
+		const char *want; /* NULL: no log */
+	} t[] = {
+		{ "a\nb\nc\n", 2, "b\nc\n" },
+		{ "a\nb\nc", 2, "b\nc\n" },
+		{ "a\nb\nc\n\n\n", 1, "c\n" },
+		{ "a\nb\n", 5, "a\nb\n" },
+		{ "a\nb\n", 0, "a\nb\n" },
+		{ "only", 1, "only\n" },
+		{ "", 3, NULL },
+		{ "\n\n", 0, NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char *log = try_xstrdup("old");
+
+		try_ci_set_log_tail(&log, t[i].text, strlen(t[i].text),
+				    t[i].lines);
+		if (t[i].want)
+			ck_assert_str_eq(log, t[i].want);
+		else
+			ck_assert_ptr_null(log);
+		free(log);
+	}
+}
+END_TEST
+
+START_TEST(test_log_tail_nul)
+{
+	char *log = NULL;
+
+	/* a NUL byte ends the text: the rest is not shown */
+	try_ci_set_log_tail(&log, "a\nb\0c\n", 6, 1);
+	ck_assert_str_eq(log, "b\n");
+	free(log);
+}
+END_TEST
+
 Suite *ci_suite(void)
 {
 	Suite *s = suite_create("ci");
@@ -222,6 +266,8 @@ Suite *ci_suite(void)
 	tcase_add_test(tc, test_result_state_table);
 	tcase_add_test(tc, test_result_helpers);
 	tcase_add_test(tc, test_backend_find);
+	tcase_add_test(tc, test_log_tail_table);
+	tcase_add_test(tc, test_log_tail_nul);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,6 +10,7 @@ API does, for the parts `git try` uses:
                                              description (?tree= honoured)
   GET  <root>/job/<job>/<n>/logText/progressiveText?start=
                                              X-Text-Size, X-More-Data
+  GET  <root>/job/<job>/<n>/consoleText      the whole log, text/plain
   GET  <root>/job/<job>/<n>/console          a page
 
 Security as Jenkins does it: with --user, requests need HTTP basic auth
@@ -322,6 +323,10 @@ class JenkinsHandler(trylib.Handler):
                 return self.build_json(root, b, query)
             if rest == "logText/progressiveText":
                 return self.progressive_text(b, query)
+            if rest == "consoleText":
+                with self.server.lock:
+                    data = b.log.encode()
+                return self.send(200, data, "text/plain;charset=utf-8")
             if rest in ("", "console"):
                 return self.send(200, "<html><title>#%d</title></html>"
                                  % b.number, "text/html;charset=utf-8")
