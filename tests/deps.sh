@@ -34,6 +34,10 @@ need_pkg libmicrohttpd libmicrohttpd-dev
 need_cmd chromium chromium
 need_cmd prometheus prometheus
 need_cmd promtool prometheus
+# t6040-gitolite: gitolite3 behind an sshd the test starts
+need_cmd gitolite gitolite3
+need_cmd sshd openssh-server
+need_cmd ssh openssh-client
 [ -f /usr/lib/git-core/git-http-backend ] || missing="$missing git"
 # `make fuzz` only (tests/deps.sh fuzz): clang and its libFuzzer runtime
 if [ "$1" = fuzz ]; then
