@@ -893,18 +893,10 @@ static int is_final(enum try_ci_state st)
 	return st != TRY_CI_QUEUED && st != TRY_CI_RUNNING;
 }
 
+/* All of a result: a failed job now has a log too. */
 static void result_release(struct try_ci_result *res)
 {
-	size_t i;
-
-	for (i = 0; i < res->nr; i++) {
-		free(res->jobs[i].name);
-		free(res->jobs[i].url);
-		free(res->jobs[i].detail);
-	}
-	free(res->jobs);
-	free(res->url);
-	memset(res, 0, sizeof(*res));
+	try_ci_result_release(res);
 }
 
 /* The worst state of the jobs: error, not applied, failed, passed. */
