@@ -567,7 +567,8 @@ static char *make_id(void)
 		for (i = 0; i < sizeof(rnd); i++)
 			rnd[i] = (unsigned char)(x >> (i * 5));
 	}
-	try_buf_addf(&b, "try-%lld-", (long long)time(NULL));
+	/* milliseconds: ids sort as the tries were made (git try list) */
+	try_buf_addf(&b, "try-%lld-", (long long)try_now_ms());
 	for (i = 0; i < sizeof(rnd); i++)
 		try_buf_addf(&b, "%02x", rnd[i]);
 	return try_buf_detach(&b);

@@ -103,6 +103,7 @@ START_TEST(test_env_and_dir)
 	unsetenv("B");
 	r.dir = "/no/such/dir";
 	ck_assert_int_eq(try_run(&r), -1);
+	try_buf_release(&out);
 }
 END_TEST
 
