@@ -1,6 +1,6 @@
 /*
  * git commit-age: the age of the oldest uncommitted change.  See age.h for
- * the estimate and README.md for its limits.
+ * the estimate and docs/commit-age.md for its limits.
  *
  * The layout of this file follows a measure from start to end:
  *

@@ -2,7 +2,7 @@
  * The Jenkins backend: buildWithParameters on try.job with the patch as the
  * file parameter `patch.diff` and string parameters `base` and `branch`,
  * then the queue item, then the build, then its result.  Only Jenkins'
- * documented REST API is used (README.md ("`jenkins` and `webhook`: over HTTP")); a Jenkins server
+ * documented REST API is used (docs/try.md ("`jenkins` and `webhook`: over HTTP")); a Jenkins server
  * cannot run in the test environment, so tests/e2e/servers/fake-jenkins.py
  * answers as that documentation says.
  */

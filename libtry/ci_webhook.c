@@ -1,7 +1,7 @@
 /*
  * The webhook backend: the try as a signed JSON document POSTed to
  * try.url; the answer names a status URL, polled until the try is done.
- * The protocol is README.md ("`jenkins` and `webhook`: over HTTP"), so that anyone can put a receiver
+ * The protocol is docs/try.md ("`jenkins` and `webhook`: over HTTP"), so that anyone can put a receiver
  * in front of their CI (tests/e2e/servers/fake-webhook-ci.py is one).
  */
 #include "libtry/buf.h"
@@ -93,7 +93,7 @@ static void add_base64(struct try_buf *out, const char *data, size_t len)
 	}
 }
 
-/* The document POSTed: see README.md ("`jenkins` and `webhook`: over HTTP"). */
+/* The document POSTed: see docs/try.md ("`jenkins` and `webhook`: over HTTP"). */
 static char *build_document(const struct try_ci_request *r, size_t *len)
 {
 	struct try_buf patch = TRY_BUF_INIT;

@@ -7,7 +7,7 @@
 /*
  * The toolkit's settings, read from git config through libgit2 (system,
  * global, repository: git's own precedence).  Every key is documented in
- * README.md.  A value that does not parse is an error, never a silent
+ * docs/ (lanes.md has the table).  A value that does not parse is an error, never a silent
  * default: a hook fails closed on it.
  */
 

@@ -12,7 +12,7 @@
 
 /*
  * Lane events: what an accepted trunk update shipped, as one JSON object
- * (the schema is in README.md, "Deploy visibility").  The post-receive hook appends
+ * (the schema is in docs/events.md, "Deploy visibility").  The post-receive hook appends
  * every event to the journal (journal.h) and queues it for every webhook
  * in a spool under the git directory, from which it is delivered in order.
  */

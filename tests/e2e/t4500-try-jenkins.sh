@@ -13,7 +13,7 @@ TOKEN=11aaaabbbbccccddddeeeeffff00001111
 
 try_project || exit 1
 
-# The Jenkins job: what its shell step would be (README.md ("`jenkins` and `webhook`: over HTTP")).
+# The Jenkins job: what its shell step would be (docs/try.md ("`jenkins` and `webhook`: over HTTP")).
 # CHECKOUT lets a test build on another commit than the base.
 cat >"$TRASH/job.sh" <<\EOF
 #!/bin/sh

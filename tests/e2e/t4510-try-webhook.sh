@@ -1,6 +1,6 @@
 #!/bin/bash
 # git try --backend webhook against tests/e2e/servers/fake-webhook-ci.py, a
-# receiver that speaks the protocol of README.md ("`jenkins` and `webhook`: over HTTP"): it checks
+# receiver that speaks the protocol of docs/try.md ("`jenkins` and `webhook`: over HTTP"): it checks
 # X-Try-Signature with the shared secret, runs a real build of the try
 # (clone, check out the base, git apply --index, make check) and answers
 # the status URL.  Results, exit codes, several jobs, a wrong or missing

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""A loopback CI that takes `git try` webhooks, as README.md ("`jenkins` and `webhook`: over HTTP")
+"""A loopback CI that takes `git try` webhooks, as docs/try.md ("`jenkins` and `webhook`: over HTTP")
 describes the protocol (any receiver in front of a CI answers the same way):
 
   POST <path>          the try as JSON, signed with X-Try-Signature:
