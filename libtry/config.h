@@ -7,8 +7,8 @@
 /*
  * The toolkit's settings, read from git config through libgit2 (system,
  * global, repository: git's own precedence).  Every key is documented in
- * docs/ (lanes.md has the table).  A value that does not parse is an error, never a silent
- * default: a hook fails closed on it.
+ * docs/ (lanes.md has the table).  A value that does not parse is an
+ * error, never a silent default: a hook fails closed on it.
  */
 
 struct try_strlist {
