@@ -58,7 +58,7 @@ test_expect_success 'the timeline shows the pushes, newest first' '
 test_expect_success 'a hold set with the CLI shows as a banner, escaped' '
 	git -C "$SERVER" lanes hold code -m "checkout <b>down</b> \"now\"" >/dev/null &&
 	curl -sf "$COCKPIT_URL/r/server/" >page.html &&
-	test_grep "<div class=\"banner\" role=\"alert\">HELD (code) by C O Mitter &lt;committer@example.com&gt; since <time datetime=\"" page.html &&
+	test_grep "<div class=\"banner\" role=\"alert\">HELD (code) by $(id -un) since <time datetime=\"" page.html &&
 	test_grep "checkout &lt;b&gt;down&lt;/b&gt; &quot;now&quot;" page.html
 '
 
@@ -77,7 +77,7 @@ print(len(s[\"timeline\"][\"events\"]), s[\"timeline\"][\"events\"][0][\"type\"]
 	cat >expect <<-\EOF &&
 	code checkout <b>down</b> "now"
 	('"'"'dark'"'"', 1, False) ('"'"'config'"'"', 1, False) ('"'"'code'"'"', 2, True)
-	2 push
+	3 hold
 	EOF
 	test_cmp expect actual &&
 	curl -sf "$COCKPIT_URL/api/server/holds" >holds.json &&
