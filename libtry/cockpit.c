@@ -2,10 +2,13 @@
 #include "libtry/buf.h"
 #include "libtry/classify.h"
 #include "libtry/config.h"
+#include "libtry/deploy.h"
 #include "libtry/error.h"
 #include "libtry/events.h"
 #include "libtry/http.h"
 #include "libtry/journal.h"
+#include "libtry/next.h"
+#include "libtry/queue.h"
 #include "libtry/repo.h"
 #include "libtry/report.h"
 
@@ -657,6 +660,185 @@ static int webhooks_json(json_t *state, struct try_cockpit *c)
 	return 0;
 }
 
+/* ---- deploys and the push train ---- */
+
+static int add_env(const char *name, const git_oid *id, void *payload)
+{
+	struct try_strlist *envs = payload;
+	const char *e = name + strlen(TRY_DEPLOY_REFS), *slash;
+	char *env;
+	size_t i;
+
+	(void)id;
+	if (strncmp(name, TRY_DEPLOY_REFS, strlen(TRY_DEPLOY_REFS)) ||
+	    !(slash = strchr(e, '/')))
+		return 0;
+	env = try_xstrndup(e, (size_t)(slash - e));
+	for (i = 0; i < envs->nr; i++)
+		if (!strcmp(envs->items[i], env))
+			break;
+	if (i == envs->nr && try_deploy_env_valid(env))
+		try_strlist_add(envs, env);
+	free(env);
+	return 0;
+}
+
+static json_t *oid_json(const git_oid *id)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+
+	git_oid_tostr(hex, sizeof(hex), id);
+	return json_string(hex);
+}
+
+/* One lane of an environment: `rec`/`has` are [code, config]. */
+static json_t *deploy_lane_json(struct try_cockpit *c, enum try_lane lane,
+				const struct try_deploy *rec, const int *has,
+				const git_oid *tip)
+{
+	struct try_buf t = TRY_BUF_INIT;
+	struct try_next nx;
+	json_t *o = json_object(), *d = json_null();
+	int k = lane == TRY_LANE_CODE ? 0 : 1;
+
+	json_object_set_new(o, "lane", json_string(try_lane_key(lane)));
+	if (has[k]) {
+		d = json_object();
+		json_object_set_new(d, "commit", oid_json(&rec[k].commit));
+		json_object_set_new(d, "by",
+				    try_report_json_string(rec[k].who));
+		try_report_add_time(&t, rec[k].when, 1);
+		json_object_set_new(d, "at", json_string(t.ptr));
+		json_object_set_new(d, "at_epoch",
+				    json_integer((json_int_t)rec[k].when));
+		json_object_set_new(d, "note",
+				    try_report_json_string(rec[k].note));
+		json_object_set_new(d, "rollback",
+				    json_boolean(rec[k].rollback));
+	}
+	json_object_set_new(o, "deployed", d);
+	try_buf_release(&t);
+	if (!tip)
+		return o;
+	if (try_next_compute(&nx, c->repo, c->classifier, lane, tip,
+			     has[0] ? &rec[0].commit : NULL,
+			     has[1] ? &rec[1].commit : NULL) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	json_object_set_new(o, "next", nx.has_next ? oid_json(&nx.next) :
+			    json_null());
+	json_object_set_new(o, "waiting", json_integer((json_int_t)nx.waiting));
+	json_object_set_new(o, "shippable",
+			    json_integer((json_int_t)nx.shippable));
+	json_object_set_new(o, "stopped", json_boolean(nx.stopped));
+	json_object_set_new(o, "why", nx.why ? json_string(nx.why) :
+			    json_null());
+	json_object_set_new(o, "stop_subject", nx.stop_subject ?
+			    try_report_json_string(nx.stop_subject) :
+			    json_null());
+	try_next_release(&nx);
+	return o;
+}
+
+/*
+ * "deploys": per environment (lanes.defaultEnv and every environment with
+ * a record), the record of each lane and what it can ship now (next.c).
+ */
+static int deploys_json(json_t *state, struct try_cockpit *c)
+{
+	static const enum try_lane lanes[2] = { TRY_LANE_CODE,
+						TRY_LANE_CONFIG };
+	struct try_strlist envs = TRY_STRLIST_INIT;
+	json_t *arr = json_array();
+	git_oid tip;
+	size_t i;
+	int k, r, has_tip, ret = -1;
+
+	r = try_repo_ref_commit(&tip, c->repo, c->cfg.trunk_ref);
+	if (r < 0 && r != TRY_ENOTFOUND)
+		goto done;
+	has_tip = r == 0;
+	if (c->cfg.default_env)
+		try_strlist_add(&envs, c->cfg.default_env);
+	if (try_repo_foreach_ref_commit(c->repo, TRY_DEPLOY_REFS, add_env,
+					&envs) < 0)
+		goto done;
+	for (i = 0; i < envs.nr; i++) {
+		struct try_deploy rec[2];
+		int has[2];
+		json_t *e = json_object(), *jl = json_array(), *o;
+
+		memset(rec, 0, sizeof(rec));
+		json_object_set_new(e, "env",
+				    try_report_json_string(envs.items[i]));
+		json_object_set_new(e, "lanes", jl);
+		json_array_append_new(arr, e);
+		for (k = 0; k < 2; k++) {
+			r = try_deploy_load(&rec[k], c->repo, TRY_DEPLOY_REFS,
+					    envs.items[i], lanes[k]);
+			has[k] = r == 0;
+			if (r < 0 && r != TRY_ENOTFOUND)
+				goto fail_env;
+		}
+		for (k = 0; k < 2; k++) {
+			o = deploy_lane_json(c, lanes[k], rec,
+					     has, has_tip ? &tip : NULL);
+			if (!o)
+				goto fail_env;
+			json_array_append_new(jl, o);
+		}
+		try_deploy_release(&rec[0]);
+		try_deploy_release(&rec[1]);
+		continue;
+fail_env:
+		try_deploy_release(&rec[0]);
+		try_deploy_release(&rec[1]);
+		goto done;
+	}
+	ret = 0;
+done:
+	if (!ret)
+		json_object_set_new(state, "deploys", arr);
+	else
+		json_decref(arr);
+	try_strlist_release(&envs);
+	return ret;
+}
+
+/*
+ * "train": the push train of each lane that has one (queue.c's loaded
+ * state, as try_queue_status_json() gives it) and its number of riders.
+ */
+static int train_json(json_t *state, struct try_cockpit *c,
+		      const struct try_holds *holds)
+{
+	static const enum try_lane lanes[2] = { TRY_LANE_CODE,
+						TRY_LANE_CONFIG };
+	json_t *arr = json_array(), *o;
+	size_t i, riders;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		struct try_queue q;
+
+		if (try_queue_load(&q, c->repo, &c->cfg, lanes[k], 0) < 0) {
+			json_decref(arr);
+			return -1;
+		}
+		o = try_queue_status_json(&q,
+					  try_holds_blocking(holds, lanes[k]));
+		for (i = riders = 0; i < q.nr; i++)
+			riders += q.cars[i].nr;
+		json_object_set_new(o, "riders", json_integer(
+					    (json_int_t)riders));
+		json_array_append_new(arr, o);
+		try_queue_release(&q);
+	}
+	json_object_set_new(state, "train", arr);
+	return 0;
+}
+
 int try_cockpit_state(json_t **out, struct try_cockpit *c,
 		      const struct try_cockpit_query *q)
 {
@@ -680,7 +862,8 @@ int try_cockpit_state(json_t **out, struct try_cockpit *c,
 	json_object_set_new(state, "holds", ha);
 	if (lanes_json(state, c, &holds, q && q->summary) < 0 ||
 	    (!(q && q->summary) && timeline(state, c, q) < 0) ||
-	    webhooks_json(state, c) < 0)
+	    webhooks_json(state, c) < 0 || deploys_json(state, c) < 0 ||
+	    train_json(state, c, &holds) < 0)
 		goto fail;
 	totals(state, c);
 	try_holds_release(&holds);

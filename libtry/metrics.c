@@ -107,4 +107,32 @@ void try_metrics_render(struct try_buf *out, json_t *const *states, size_t n)
 			       "destination", jstr(t, "url"), NULL, NULL,
 			       (long long)json_integer_value(
 				       json_object_get(t, "waiting")));
+	try_buf_adds(out, "# HELP lanes_last_deploy_timestamp_seconds When "
+		     "the lane's last deploy to the environment was recorded "
+		     "(Unix time).\n"
+		     "# TYPE lanes_last_deploy_timestamp_seconds gauge\n");
+	for (i = 0; i < n; i++)
+		json_array_foreach(json_object_get(states[i], "deploys"), j, t)
+			json_array_foreach(json_object_get(t, "lanes"), s, l) {
+				json_t *d = json_object_get(l, "deployed");
+
+				if (json_is_object(d))
+					sample(out,
+					       "lanes_last_deploy_timestamp_"
+					       "seconds", states[i], "env",
+					       jstr(t, "env"), "lane",
+					       jstr(l, "lane"),
+					       (long long)json_integer_value(
+						       json_object_get(
+							       d, "at_epoch")));
+			}
+	try_buf_adds(out, "# HELP lanes_queue_riders People riding the push "
+		     "train of the lane.\n"
+		     "# TYPE lanes_queue_riders gauge\n");
+	for (i = 0; i < n; i++)
+		json_array_foreach(json_object_get(states[i], "train"), j, t)
+			sample(out, "lanes_queue_riders", states[i], "lane",
+			       jstr(t, "lane"), NULL, NULL,
+			       (long long)json_integer_value(
+				       json_object_get(t, "riders")));
 }

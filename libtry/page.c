@@ -241,6 +241,138 @@ static void lanes(struct try_buf *out, json_t *state, const char *base,
 	try_buf_adds(out, "</section></div>\n");
 }
 
+static json_t *lane_hold(json_t *state, const char *lane)
+{
+	json_t *l, *h;
+	size_t i;
+
+	json_array_foreach(json_object_get(state, "lanes"), i, l)
+		if (!strcmp(jstr(l, "lane"), lane)) {
+			h = json_object_get(l, "hold");
+			return json_is_object(h) ? h : NULL;
+		}
+	return NULL;
+}
+
+static void short_id(struct try_buf *out, const char *id)
+{
+	try_buf_adds(out, "<code>");
+	try_page_add_html(out, id, strlen(id) > 7 ? 7 : strlen(id));
+	try_buf_adds(out, "</code>");
+}
+
+/* Per environment, a box per lane: what runs, what it can ship now. */
+static void deploys(struct try_buf *out, json_t *state)
+{
+	json_t *e, *l, *d, *h;
+	size_t i, j;
+	long long waiting;
+
+	try_buf_adds(out, "<h2>Deploys</h2>");
+	json_array_foreach(json_object_get(state, "deploys"), i, e) {
+		try_buf_adds(out, "<h3 class=\"env\">");
+		html(out, jstr(e, "env"));
+		try_buf_adds(out, "</h3><div class=\"lanes\" id=\"env-");
+		html(out, jstr(e, "env"));
+		try_buf_adds(out, "\">");
+		json_array_foreach(json_object_get(e, "lanes"), j, l) {
+			try_buf_adds(out, "<section class=\"box deploy\">"
+				     "<h3>");
+			badge(out, jstr(l, "lane"));
+			try_buf_adds(out, "</h3>");
+			if ((h = lane_hold(state, jstr(l, "lane"))))
+				banner(out, h);
+			d = json_object_get(l, "deployed");
+			try_buf_adds(out, "<p class=\"deployed\">");
+			if (json_is_object(d)) {
+				try_buf_adds(out, "deployed ");
+				short_id(out, jstr(d, "commit"));
+				try_buf_adds(out, " by ");
+				html(out, jstr(d, "by"));
+				try_buf_adds(out, " ");
+				when(out, jstr(d, "at"));
+				if (json_is_true(json_object_get(d,
+								 "rollback")))
+					try_buf_adds(out, " (rollback)");
+			} else {
+				try_buf_adds(out, "never deployed");
+			}
+			try_buf_adds(out, "</p><p class=\"next\">");
+			waiting = (long long)json_integer_value(
+				json_object_get(l, "waiting"));
+			if (json_is_string(json_object_get(l, "next"))) {
+				try_buf_adds(out, "can ship ");
+				short_id(out, jstr(l, "next"));
+				try_buf_addf(out, " (%lld of %lld commit%s "
+					     "waiting)",
+					     (long long)json_integer_value(
+						     json_object_get(
+							     l, "shippable")),
+					     waiting, waiting == 1 ? "" : "s");
+			} else {
+				try_buf_addf(out, "nothing to ship "
+					     "(%lld commit%s waiting)",
+					     waiting, waiting == 1 ? "" : "s");
+			}
+			if (json_is_string(json_object_get(l, "why"))) {
+				try_buf_adds(out, "; stops: ");
+				html(out, jstr(l, "why"));
+			}
+			try_buf_adds(out, "</p></section>");
+		}
+		try_buf_adds(out, "</div>\n");
+	}
+}
+
+/* The push train of each lane: cars, driver, riders and their states. */
+static void train(struct try_buf *out, json_t *state)
+{
+	json_t *t, *car, *r;
+	size_t i, j, k;
+
+	try_buf_adds(out, "<h2>Push train</h2><div class=\"lanes\" "
+		     "id=\"train\">");
+	json_array_foreach(json_object_get(state, "train"), i, t) {
+		try_buf_adds(out, "<section class=\"box\" id=\"train-");
+		html(out, jstr(t, "lane"));
+		try_buf_adds(out, "\"><h3>");
+		badge(out, jstr(t, "lane"));
+		try_buf_adds(out, " train</h3>");
+		if (!json_array_size(json_object_get(t, "cars")))
+			try_buf_adds(out, "<p>empty</p>");
+		json_array_foreach(json_object_get(t, "cars"), j, car) {
+			try_buf_addf(out, "<p class=\"car\">car %lld: ",
+				     (long long)json_integer_value(
+					     json_object_get(car, "car")));
+			html(out, jstr(car, "state"));
+			try_buf_adds(out, ", driver <b>");
+			html(out, jstr(car, "driver"));
+			try_buf_adds(out, "</b>");
+			if (json_is_true(json_object_get(car, "uhoh")))
+				try_buf_adds(out, " <b class=\"uhoh\">"
+					     "UH-OH</b>");
+			try_buf_adds(out, "</p><ul class=\"riders\">");
+			json_array_foreach(json_object_get(car, "riders"), k,
+					   r) {
+				try_buf_adds(out, "<li><span class=\"rider\">");
+				html(out, jstr(r, "user"));
+				try_buf_adds(out, "</span> ");
+				html(out, jstr(r, "state"));
+				try_buf_adds(out, " since ");
+				when(out, jstr(r, "since"));
+				if (*jstr(r, "note")) {
+					try_buf_adds(out, ": ");
+					html(out, jstr(r, "note"));
+				}
+				try_buf_adds(out, "</li>");
+			}
+			try_buf_adds(out, "</ul>");
+		}
+		try_buf_adds(out, "</section>");
+	}
+	try_buf_adds(out, "</div>\n");
+}
+
 static void pending(struct try_buf *out, json_t *state)
 {
 	json_t *arr = json_object_get(state, "lanes"), *l, *c;
@@ -445,6 +577,8 @@ void try_page_render(struct try_buf *out, json_t *state,
 		try_buf_adds(out, "</p>");
 	}
 	lanes(out, state, base.ptr, v);
+	deploys(out, state);
+	train(out, state);
 	pending(out, state);
 	timeline(out, state, base.ptr);
 	webhooks(out, state);

@@ -58,7 +58,7 @@ test_expect_success 'the timeline shows the pushes, newest first' '
 test_expect_success 'a hold set with the CLI shows as a banner, escaped' '
 	git -C "$SERVER" lanes hold code -m "checkout <b>down</b> \"now\"" >/dev/null &&
 	curl -sf "$COCKPIT_URL/r/server/" >page.html &&
-	test_grep "<div class=\"banner\" role=\"alert\">HELD (code) by C O Mitter &lt;committer@example.com&gt; since <time datetime=\"" page.html &&
+	test_grep "<div class=\"banner\" role=\"alert\">HELD (code) by $(id -un) since <time datetime=\"" page.html &&
 	test_grep "checkout &lt;b&gt;down&lt;/b&gt; &quot;now&quot;" page.html
 '
 
@@ -77,7 +77,7 @@ print(len(s[\"timeline\"][\"events\"]), s[\"timeline\"][\"events\"][0][\"type\"]
 	cat >expect <<-\EOF &&
 	code checkout <b>down</b> "now"
 	('"'"'dark'"'"', 1, False) ('"'"'config'"'"', 1, False) ('"'"'code'"'"', 2, True)
-	2 push
+	3 hold
 	EOF
 	test_cmp expect actual &&
 	curl -sf "$COCKPIT_URL/api/server/holds" >holds.json &&
@@ -103,6 +103,41 @@ test_expect_success '/metrics: holds, pending commits, events' '
 	git -C "$SERVER" lanes release code >/dev/null &&
 	curl -sf "$COCKPIT_URL/metrics" >metrics &&
 	test_grep "^lanes_hold{repository=\"server\",lane=\"code\"} 0$" metrics
+'
+
+test_expect_success 'a recorded deploy shows per environment: page, API, metrics' '
+	first=$(git -C "$SERVER" rev-parse main~2) &&
+	(cd "$SERVER" && REMOTE_USER=dora git lanes deployed code $first -m "first" >/dev/null 2>&1) &&
+	curl -sf "$COCKPIT_URL/r/server/" >page.html &&
+	test_grep "<div class=\"lanes\" id=\"env-production\">" page.html &&
+	test_grep "deployed <code>$(echo $first | cut -c1-7)</code> by " page.html &&
+	test_grep "can ship <code>$(git -C "$SERVER" rev-parse main | cut -c1-7)</code> (2 of 2 commits waiting)" page.html &&
+	curl -sf "$COCKPIT_URL/api/server/state" >state.json &&
+	jq -r ".deploys[0].env, .deploys[0].lanes[0].lane, .deploys[0].lanes[0].deployed.commit, .deploys[0].lanes[0].waiting, .deploys[0].lanes[1].deployed" state.json >out &&
+	printf "production\ncode\n%s\n2\nnull\n" $first >expect &&
+	test_cmp expect out &&
+	at=$(jq -r ".deploys[0].lanes[0].deployed.at_epoch" state.json) &&
+	curl -sf "$COCKPIT_URL/metrics" >metrics &&
+	test_grep "^lanes_last_deploy_timestamp_seconds{repository=\"server\",env=\"production\",lane=\"code\"} $at$" metrics &&
+	! grep "^lanes_last_deploy_timestamp_seconds.*lane=\"config\"" metrics
+'
+
+test_expect_success 'a rider on the push train shows: page, API, metrics' '
+	curl -sf "$COCKPIT_URL/metrics" >metrics &&
+	test_grep "^lanes_queue_riders{repository=\"server\",lane=\"code\"} 0$" metrics &&
+	(cd "$SERVER" && REMOTE_USER=carol git lanes queue join -m "fix <i>login</i>" >/dev/null) &&
+	curl -sf "$COCKPIT_URL/r/server/" >page.html &&
+	test_grep "<section class=\"box\" id=\"train-code\">" page.html &&
+	test_grep "car 1: boarding, driver <b>carol</b>" page.html &&
+	test_grep "<span class=\"rider\">carol</span> waiting since" page.html &&
+	test_grep "fix &lt;i&gt;login&lt;/i&gt;" page.html &&
+	curl -sf "$COCKPIT_URL/api/server/state" >state.json &&
+	jq -r ".train[0].lane, .train[0].riders, .train[0].cars[0].driver, .train[0].cars[0].riders[0].user, .train[1].riders" state.json >out &&
+	printf "code\n1\ncarol\ncarol\n0\n" >expect &&
+	test_cmp expect out &&
+	curl -sf "$COCKPIT_URL/metrics" >metrics &&
+	test_grep "^lanes_queue_riders{repository=\"server\",lane=\"code\"} 1$" metrics &&
+	test_grep "^lanes_queue_riders{repository=\"server\",lane=\"config\"} 0$" metrics
 '
 
 test_expect_success 'the stamp changes when a hold is set' '

@@ -62,7 +62,7 @@ wait_for() {
 test_expect_success 'promtool check metrics accepts /metrics' '
 	curl -sf "$COCKPIT_URL/metrics" >metrics &&
 	promtool check metrics <metrics >out 2>&1 &&
-	test_grep "^lanes_webhook_spool_events{repository=\"server\",destination=\"http://127.0.0.1:9/hook.*} 1$" metrics &&
+	test_grep "^lanes_webhook_spool_events{repository=\"server\",destination=\"http://127.0.0.1:9/hook.*} 2$" metrics &&
 	! grep secret metrics
 '
 

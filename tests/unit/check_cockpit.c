@@ -117,7 +117,8 @@ START_TEST(test_pending_and_holds)
 	git_reference *ref = NULL;
 	struct try_buf trunk = TRY_BUF_INIT;
 	char stamp1[17], stamp2[17];
-	json_t *s = NULL, *lanes;
+	json_t *s = NULL, *lanes, *env, *l;
+	char hex[GIT_OID_HEXSZ + 1];
 
 	ck_assert_int_eq(try_cockpit_open(&c, git_repository_path(repo)), 0);
 	/* no trunk yet: nothing waits */
@@ -137,6 +138,24 @@ START_TEST(test_pending_and_holds)
 	ck_assert_int_eq(json_integer_value(json_object_get(
 				 json_array_get(lanes, 2), "pending")), 1);
 	ck_assert_int_eq(json_array_size(json_object_get(s, "holds")), 0);
+	/* nothing deployed: the code lane can ship the tip, 2 commits wait */
+	env = json_array_get(json_object_get(s, "deploys"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(env, "env")),
+			 "production");
+	l = json_array_get(json_object_get(env, "lanes"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(l, "lane")),
+			 "code");
+	ck_assert(json_is_null(json_object_get(l, "deployed")));
+	ck_assert_int_eq(json_integer_value(json_object_get(l, "waiting")),
+			 2);
+	git_oid_tostr(hex, sizeof(hex), git_commit_id(c2));
+	ck_assert_str_eq(json_string_value(json_object_get(l, "next")), hex);
+	/* an empty push train per lane that has one */
+	ck_assert_int_eq(json_array_size(json_object_get(s, "train")), 2);
+	l = json_array_get(json_object_get(s, "train"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(l, "lane")),
+			 "code");
+	ck_assert_int_eq(json_integer_value(json_object_get(l, "riders")), 0);
 	json_decref(s);
 
 	ck_assert_int_eq(try_cockpit_stamp(stamp1, c), 0);

@@ -100,6 +100,56 @@ START_TEST(test_render_signed_in)
 }
 END_TEST
 
+START_TEST(test_render_deploys_train)
+{
+	struct try_buf b = TRY_BUF_INIT;
+	struct try_page_view v = { NULL, NULL, NULL };
+	json_error_t err;
+	json_t *s = state(), *more = json_loads(
+		"{\"deploys\":[{\"env\":\"prod<1>\",\"lanes\":[{\"lane\":"
+		"\"code\",\"deployed\":{\"commit\":\"abcdef0123\",\"by\":"
+		"\"dora <d>\",\"at\":\"2024-05-01T10:00:00Z\",\"at_epoch\":1,"
+		"\"rollback\":true},\"next\":\"fedcba9876\",\"waiting\":3,"
+		"\"shippable\":2,\"why\":\"stop <here>\"},{\"lane\":\"config\","
+		"\"deployed\":null,\"next\":null,\"waiting\":1}]}],"
+		"\"train\":[{\"lane\":\"code\",\"riders\":1,\"cars\":[{\"car\":1,"
+		"\"driver\":\"carol\",\"state\":\"boarding\",\"uhoh\":true,"
+		"\"riders\":[{\"user\":\"carol\",\"state\":\"waiting\","
+		"\"note\":\"a <i>\",\"since\":\"2024-05-01T09:00:00Z\"}]}]},"
+		"{\"lane\":\"config\",\"riders\":0,\"cars\":[]}]}", 0, &err);
+
+	ck_assert_msg(more != NULL, "%s", err.text);
+	json_object_update(s, more);
+	try_page_render(&b, s, &v);
+	ck_assert_ptr_nonnull(strstr(b.ptr, "id=\"env-prod&lt;1&gt;\">"));
+	ck_assert_ptr_nonnull(strstr(b.ptr, "deployed <code>abcdef0</code> by "
+					    "dora &lt;d&gt; <time"));
+	ck_assert_ptr_nonnull(strstr(b.ptr, " (rollback)</p>"));
+	/* the code lane is held: its deploy box has the banner too */
+	ck_assert_ptr_nonnull(strstr(b.ptr, "<section class=\"box deploy\">"
+					    "<h3><span class=\"badge l-code\">"
+					    "CODE</span></h3><div class=\""
+					    "banner\""));
+	ck_assert_ptr_nonnull(strstr(b.ptr, "can ship <code>fedcba9</code> "
+					    "(2 of 3 commits waiting); stops: "
+					    "stop &lt;here&gt;"));
+	ck_assert_ptr_nonnull(strstr(b.ptr, "never deployed</p><p class=\""
+					    "next\">nothing to ship (1 commit "
+					    "waiting)"));
+	ck_assert_ptr_nonnull(strstr(b.ptr, "car 1: boarding, driver <b>carol"
+					    "</b> <b class=\"uhoh\">UH-OH</b>"));
+	ck_assert_ptr_nonnull(strstr(b.ptr, "<span class=\"rider\">carol"
+					    "</span> waiting since <time"));
+	ck_assert_ptr_nonnull(strstr(b.ptr, ": a &lt;i&gt;</li>"));
+	ck_assert_ptr_nonnull(strstr(b.ptr, "id=\"train-config\"><h3><span "
+					    "class=\"badge l-config\">CONFIG"
+					    "</span> train</h3><p>empty</p>"));
+	json_decref(more);
+	json_decref(s);
+	try_buf_release(&b);
+}
+END_TEST
+
 Suite *page_suite(void)
 {
 	Suite *s = suite_create("page");
@@ -108,6 +158,7 @@ Suite *page_suite(void)
 	tcase_add_test(tc, test_escape_table);
 	tcase_add_test(tc, test_render_read_only);
 	tcase_add_test(tc, test_render_signed_in);
+	tcase_add_test(tc, test_render_deploys_train);
 	suite_add_tcase(s, tc);
 	return s;
 }
