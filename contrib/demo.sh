@@ -112,9 +112,15 @@ i=0
 until curl -fs "http://127.0.0.1:$port/metrics" >/dev/null 2>&1 || [ $i -ge 100 ]; do
 	sleep 0.1; i=$((i + 1))
 done
-echo "(serving http://127.0.0.1:$port/ : the page, /api/ and /metrics)"
-run sh -c "curl -fs http://127.0.0.1:$port/metrics | grep -E '^lanes_(hold|pending_commits)' | head -n 6"
-run sh -c "curl -fs http://127.0.0.1:$port/ | sed -n 's/.*<title>\\(.*\\)<\\/title>.*/page title: \\1/p'"
+url="http://127.0.0.1:$port"
+echo "(serving $url/ : open it in a browser; the page, /api/ and /metrics)"
+printf '%s$ curl -sL %s/ | grep "<h2>"%s\n' "$bold" "$url" "$off"
+curl -sL "$url/" | sed -n 's/.*<h2[^>]*>\([^<]*\)<\/h2>.*/  section: \1/p'
+printf '%s$ curl -s %s/metrics | grep -E "^lanes_(hold|last_deploy|queue)"%s\n' \
+	"$bold" "$url" "$off"
+curl -s "$url/metrics" |
+	grep -E '^lanes_(hold|last_deploy_timestamp_seconds|queue_riders)\{' |
+	head -n 10
 kill "$serve_pid" 2>/dev/null || :
 wait "$serve_pid" 2>/dev/null || :
 
