@@ -446,18 +446,38 @@ static void totals(json_t *state, const struct try_cockpit *c)
 struct keyer {
 	struct try_buf *key;
 	git_revwalk *walk;
+	git_repository *repo;
 	int err;
 };
 
+/*
+ * A deploy ref points at a record commit that names the trunk commit that
+ * went live (deploy.h): that commit and its history are not pending.  The
+ * config lane never passes a CODE commit, so what lies behind either
+ * lane's deployed commit is live.
+ */
 static int add_deployed(const char *name, const git_oid *id, void *payload)
 {
 	struct keyer *k = payload;
+	struct try_deploy d;
+	git_commit *record = NULL;
 	char hex[GIT_OID_HEXSZ + 1];
+	const git_oid *live = id;
 
 	git_oid_tostr(hex, sizeof(hex), id);
 	try_buf_addf(k->key, "%s %s\n", name, hex);
-	if (k->walk && git_revwalk_hide(k->walk, id) < 0)
+	if (!k->walk)
+		return 0;
+	memset(&d, 0, sizeof(d));
+	if (git_commit_lookup(&record, k->repo, id) == 0 &&
+	    try_deploy_parse(&d, record) == 0)
+		live = &d.commit;
+	git_error_clear();
+	try_error_clear();
+	if (git_revwalk_hide(k->walk, live) < 0)
 		k->err = 1;
+	git_commit_free(record);
+	try_deploy_release(&d);
 	return 0;
 }
 
@@ -465,7 +485,7 @@ static int add_deployed(const char *name, const git_oid *id, void *payload)
 static int pending_key(struct try_buf *out, git_oid *trunk, int *has_trunk,
 		       struct try_cockpit *c, git_revwalk *walk)
 {
-	struct keyer k = { out, walk, 0 };
+	struct keyer k = { out, walk, c->repo, 0 };
 	char hex[GIT_OID_HEXSZ + 1];
 	int r;
 

@@ -28,6 +28,7 @@ need_cmd python3 python3
 need_cmd buildbot buildbot
 need_cmd buildbot-worker buildbot-worker
 need_cmd curl curl
+need_cmd jq jq
 need_cmd man man-db
 # the cockpit (git lanes serve) and its tests
 need_pkg libmicrohttpd libmicrohttpd-dev

@@ -116,6 +116,9 @@ test_expect_success 'a recorded deploy shows per environment: page, API, metrics
 	jq -r ".deploys[0].env, .deploys[0].lanes[0].lane, .deploys[0].lanes[0].deployed.commit, .deploys[0].lanes[0].waiting, .deploys[0].lanes[1].deployed" state.json >out &&
 	printf "production\ncode\n%s\n2\nnull\n" $first >expect &&
 	test_cmp expect out &&
+	jq "[.lanes[].pending] | add" state.json >out &&
+	git -C "$SERVER" rev-list --count $first..main >expect &&
+	test_cmp expect out &&
 	at=$(jq -r ".deploys[0].lanes[0].deployed.at_epoch" state.json) &&
 	curl -sf "$COCKPIT_URL/metrics" >metrics &&
 	test_grep "^lanes_last_deploy_timestamp_seconds{repository=\"server\",env=\"production\",lane=\"code\"} $at$" metrics &&
