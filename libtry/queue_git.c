@@ -728,19 +728,35 @@ int try_queue_deployed(git_repository *repo, const struct try_config *cfg,
 void try_queue_whoami(char **out, git_repository *repo,
 		      const struct try_config *cfg)
 {
-	git_remote *remote = NULL;
-	const char *url, *p, *at, *colon;
+	git_config *config = NULL;
+	struct try_buf key = TRY_BUF_INIT;
+	char *url = NULL;
+	const char *p, *at, *colon;
 
 	*out = NULL;
 	if (cfg->user && *cfg->user) {
 		*out = try_xstrdup(cfg->user);
 		return;
 	}
+	/*
+	 * The remote's URL from config, not git_remote_lookup(): libgit2 1.5
+	 * leaks a regex match per config entry in that lookup.
+	 */
 	if (!git_repository_is_bare(repo) &&
-	    git_remote_lookup(&remote, repo, cfg->remote) == 0 &&
-	    (url = git_remote_pushurl(remote) ? git_remote_pushurl(remote) :
-		   git_remote_url(remote)) != NULL &&
-	    (p = strstr(url, "://")) != NULL) {
+	    git_repository_config_snapshot(&config, repo) == 0) {
+		try_buf_addf(&key, "remote.%s.pushurl", cfg->remote);
+		if (try_config_get_string(&url, config, key.ptr) < 0 || !url) {
+			try_buf_reset(&key);
+			try_buf_addf(&key, "remote.%s.url", cfg->remote);
+			free(url);
+			url = NULL;
+			if (try_config_get_string(&url, config, key.ptr) < 0) {
+				free(url);
+				url = NULL;
+			}
+		}
+	}
+	if (url && (p = strstr(url, "://")) != NULL) {
 		p += 3;
 		at = strchr(p, '@');
 		if (at && at < p + strcspn(p, "/")) {
@@ -749,8 +765,11 @@ void try_queue_whoami(char **out, git_repository *repo,
 						       (size_t)(at - p));
 		}
 	}
-	git_remote_free(remote);
+	free(url);
+	try_buf_release(&key);
+	git_config_free(config);
 	git_error_clear();
+	try_error_clear();
 	if (!*out)
 		try_identity_pusher(out, cfg);
 }
